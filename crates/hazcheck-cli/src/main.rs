@@ -1,0 +1,3 @@
+mod render;
+
+fn main() {}
