@@ -1,8 +1,189 @@
-//! hazcheck: executable work-safety hazard checklists.
+//! hazcheck makes work-safety hazard checklists executable.
+//!
+//! Experts write a ruleset in YAML: checklist items with typed answers, and
+//! rules that say when an answer pattern is an ordinary hazard (一般事故隐患)
+//! or a major hazard (重大事故隐患), each with its legal basis. Apps load and
+//! compile a ruleset once, then evaluate many inspections; each evaluation
+//! gives a [`Report`] with findings, their level, basis, evidence and
+//! explanation. What cannot be decided because an answer is missing is
+//! reported as undetermined, never as a pass.
+//!
+//! ```
+//! use hazcheck::{EvalOptions, Inspection, Limits, Loader, SourceMap};
+//!
+//! let ruleset = r#"
+//! ruleset: demo
+//! version: "1"
+//! title: {zh: 演示, en: Demo}
+//! effective: {from: 2024-01-01}
+//! documents:
+//!   - {id: std, title: {zh: 标准, en: Standard}, verified: true}
+//! items:
+//!   - id: guard.present
+//!     type: yes_no
+//!     prompt: {zh: 是否设置护栏？, en: Is a guardrail installed?}
+//! rules:
+//!   - id: no-guard
+//!     level: ordinary
+//!     basis: {document: std, clause: "4.1"}
+//!     title: {zh: 未设置护栏, en: No guardrail}
+//!     when: {item: guard.present, is: false}
+//! "#;
+//! let mut loader = Loader::new(Limits::default());
+//! loader.add_memory("demo.yaml", ruleset);
+//! let outcome = loader.load();
+//! let library = outcome.library.ok_or("the ruleset has errors")?;
+//!
+//! let mut sources = SourceMap::new();
+//! let inspection = Inspection::parse(
+//!     "ruleset: demo\ndate: 2025-03-01\nanswers: {guard.present: no}\n",
+//!     "inspection.yaml",
+//!     &mut sources,
+//!     &Limits::default(),
+//! )
+//! .map_err(|_| "bad inspection")?;
+//! let report = library.evaluate(&inspection, &EvalOptions::default())?;
+//! assert_eq!(report.verdict, hazcheck::Verdict::Ordinary);
+//! assert_eq!(report.findings[0].rule, "no-guard");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod compile;
 pub mod date;
 pub mod decimal;
+pub mod decode;
 pub mod diagnostic;
+pub mod eval;
+pub mod inspection;
+pub mod limits;
+pub mod load;
+pub mod model;
+pub mod node;
+pub mod report;
+pub mod script;
 pub mod span;
+
+use std::collections::HashMap;
+
+pub use date::Date;
+pub use decimal::Decimal;
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use eval::{EvalOptions, Truth};
+pub use inspection::Inspection;
+pub use limits::Limits;
+pub use load::{Library, LoadOutcome, Loader, SelectError};
+pub use model::{Lang, Level, Text};
+pub use report::{Report, Verdict};
+pub use span::{FileId, SourceMap, Span};
+
+/// What identifies one compiled ruleset version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RulesetInfo {
+    /// The ruleset id.
+    pub id: String,
+    /// The version label.
+    pub version: String,
+    /// The supervision domain.
+    pub domain: Option<String>,
+    /// The title.
+    pub title: Text,
+    /// The description.
+    pub description: Option<Text>,
+    /// First day in force.
+    pub effective_from: Date,
+    /// Last day in force, if any.
+    pub effective_to: Option<Date>,
+    /// The file it was loaded from.
+    pub file: String,
+}
+
+/// One compiled ruleset version: immutable, `Send + Sync`, ready to
+/// evaluate any number of inspections from any number of threads.
+pub struct Ruleset {
+    pub(crate) info: RulesetInfo,
+    pub(crate) model: model::RulesetFile,
+    pub(crate) documents: Vec<model::Document>,
+    pub(crate) deadlines: model::Deadlines,
+    pub(crate) compiled: compile::Compiled,
+    pub(crate) item_index: HashMap<String, usize>,
+    pub(crate) limits: Limits,
+}
+
+impl std::fmt::Debug for Ruleset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ruleset")
+            .field("id", &self.info.id)
+            .field("version", &self.info.version)
+            .field("items", &self.compiled.items.len())
+            .field("rules", &self.compiled.rules.len())
+            .finish()
+    }
+}
+
+impl Ruleset {
+    pub(crate) fn new(
+        info: RulesetInfo,
+        model: model::RulesetFile,
+        compiled: compile::Compiled,
+        limits: Limits,
+    ) -> Ruleset {
+        let item_index = compiled
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.clone(), i))
+            .collect();
+        Ruleset {
+            info,
+            documents: model.documents.clone(),
+            deadlines: load::deadlines_of(&model),
+            model,
+            compiled,
+            item_index,
+            limits,
+        }
+    }
+
+    /// The version's identity.
+    pub fn info(&self) -> &RulesetInfo {
+        &self.info
+    }
+
+    /// The ruleset as written, after includes were merged.
+    pub fn model(&self) -> &model::RulesetFile {
+        &self.model
+    }
+
+    /// The limits it was compiled with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Number of items.
+    pub fn item_count(&self) -> usize {
+        self.compiled.items.len()
+    }
+
+    /// Number of rules.
+    pub fn rule_count(&self) -> usize {
+        self.compiled.rules.len()
+    }
+
+    /// Evaluates an inspection with this version, whatever its date. Most
+    /// callers use [`Library::evaluate`], which picks the version in force.
+    pub fn evaluate(&self, inspection: &Inspection, options: &EvalOptions) -> Report {
+        eval::evaluate(self, inspection, options)
+    }
+}
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+    #[test]
+    fn compiled_rulesets_can_be_shared_between_threads() {
+        assert_send_sync::<super::Ruleset>();
+        assert_send_sync::<super::Library>();
+    }
+}

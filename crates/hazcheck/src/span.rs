@@ -33,7 +33,10 @@ pub struct Span {
 impl Span {
     /// A span that points nowhere in particular in `file`.
     pub fn file_only(file: FileId) -> Span {
-        Span { file, ..Span::default() }
+        Span {
+            file,
+            ..Span::default()
+        }
     }
 
     /// Whether the span carries a line and column.
@@ -68,7 +71,10 @@ impl SourceMap {
     /// gives two ids; callers that care look names up first.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
         id
     }
 
@@ -93,13 +99,18 @@ impl SourceMap {
 
     /// All registered files in registration order.
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// Computes the one-based line and column of a byte offset in a file.
     /// Used for spans that are built from byte offsets alone.
     pub fn line_col(&self, id: FileId, offset: usize) -> (u32, u32) {
-        let Some(file) = self.get(id) else { return (0, 0) };
+        let Some(file) = self.get(id) else {
+            return (0, 0);
+        };
         let text = &file.text;
         let offset = offset.min(text.len());
         let mut line = 1u32;
@@ -110,7 +121,10 @@ impl SourceMap {
                 line_start = i + 1;
             }
         }
-        let column = text.get(line_start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, column as u32)
     }
 }

@@ -1,0 +1,1119 @@
+//! Evaluation: a pure function of a compiled ruleset and an inspection.
+//!
+//! Answers are first checked against their items (type, bounds, options,
+//! applicability); a bad answer becomes an input diagnostic and counts as
+//! missing. Conditions are then evaluated in a four-valued logic: a
+//! condition holds, does not hold, is unknown because answers it needs are
+//! missing, or does not apply because an answer says "not applicable".
+//! Unknown follows Kleene's rules, so a rule still fires when an unrelated
+//! answer is missing; "not applicable" is never read as "no".
+
+use rhai::{Dynamic, Scope};
+
+use crate::Ruleset;
+use crate::compile::{CParam, CRule, Cond, CountRef, DateRhs, Num, Test};
+use crate::date::Date;
+use crate::decimal::Decimal;
+use crate::diagnostic::Code;
+use crate::inspection::{Answer, Inspection};
+use crate::model::{ItemType, Level, Text};
+use crate::report::*;
+
+/// The value of a condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Truth {
+    /// The condition holds.
+    True,
+    /// It does not hold.
+    False,
+    /// Answers it needs are missing, and they could change the outcome.
+    Unknown,
+    /// It is about something that does not apply to this site.
+    NotApplicable,
+}
+
+impl Truth {
+    fn from_bool(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+
+    /// `not`: swaps true and false; unknown and not-applicable stay.
+    pub fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            other => other,
+        }
+    }
+
+    /// `all` of a list: false wins; then not-applicable (it cannot fire);
+    /// then unknown; true only when every member is true.
+    pub fn all(values: impl IntoIterator<Item = Truth>) -> Truth {
+        let (mut na, mut unknown) = (false, false);
+        for v in values {
+            match v {
+                Truth::False => return Truth::False,
+                Truth::NotApplicable => na = true,
+                Truth::Unknown => unknown = true,
+                Truth::True => {}
+            }
+        }
+        if na {
+            Truth::NotApplicable
+        } else if unknown {
+            Truth::Unknown
+        } else {
+            Truth::True
+        }
+    }
+
+    /// `any` of a list: true wins; then unknown; then false; not-applicable
+    /// only when every member is.
+    pub fn any(values: impl IntoIterator<Item = Truth>) -> Truth {
+        let (mut unknown, mut fals, mut empty) = (false, false, true);
+        for v in values {
+            empty = false;
+            match v {
+                Truth::True => return Truth::True,
+                Truth::Unknown => unknown = true,
+                Truth::False => fals = true,
+                Truth::NotApplicable => {}
+            }
+        }
+        if unknown {
+            Truth::Unknown
+        } else if fals || empty {
+            Truth::False
+        } else {
+            Truth::NotApplicable
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Truth::True => "true",
+            Truth::False => "false",
+            Truth::Unknown => "unknown",
+            Truth::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// An answer after checking.
+#[derive(Clone, Debug)]
+enum Ans {
+    Missing,
+    Na,
+    Val(Val),
+}
+
+#[derive(Clone, Debug)]
+enum Val {
+    Bool(bool),
+    Num(Decimal),
+    Opt(usize),
+    Multi(Vec<usize>),
+    Date(Date),
+    Time(crate::date::TimeOfDay),
+    Text(String),
+}
+
+/// Options for one evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct EvalOptions {
+    /// Include the evaluated condition tree of every rule.
+    pub explain: bool,
+}
+
+/// How a rule came out.
+#[derive(Clone, Debug)]
+enum Outcome {
+    Fired {
+        level: Level,
+        escalation: Option<usize>,
+    },
+    Excepted,
+    Passed,
+    NotApplicable,
+    Undetermined,
+}
+
+struct State<'r> {
+    rs: &'r Ruleset,
+    insp: &'r Inspection,
+    answers: Vec<Ans>,
+    raw: Vec<Option<serde_json::Value>>,
+    date: Date,
+    rule_truth: Vec<Truth>,
+    script_errors: Vec<Option<String>>,
+}
+
+/// Evaluates an inspection with a ruleset version. The caller has already
+/// chosen the version in force on the inspection date.
+pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> Report {
+    let c = &rs.compiled;
+    let mut diags = Vec::new();
+    let n_items = c.items.len();
+    let mut answers = vec![Ans::Missing; n_items];
+    let mut raw: Vec<Option<serde_json::Value>> = vec![None; n_items];
+    for (id, answer) in &insp.answers {
+        let json = answer.value.to_json();
+        let Some(&ix) = rs.item_index.get(id.as_str()) else {
+            diags.push(InputDiagnostic {
+                code: Code::AnswerUnknownItem,
+                item: id.clone(),
+                message: format!(
+                    "ruleset `{}` {} has no item `{id}`",
+                    rs.info.id, rs.info.version
+                ),
+                answer: json,
+            });
+            continue;
+        };
+        if let (Some(slot), Some(r)) = (answers.get_mut(ix), raw.get_mut(ix)) {
+            match check_answer(&c.items[ix], &answer.value) {
+                Ok(a) => *slot = a,
+                Err((code, message)) => diags.push(InputDiagnostic {
+                    code,
+                    item: id.clone(),
+                    message,
+                    answer: json.clone(),
+                }),
+            }
+            *r = Some(json);
+        }
+    }
+    let mut st = State {
+        rs,
+        insp,
+        answers,
+        raw,
+        date: insp.date.value,
+        rule_truth: vec![Truth::Unknown; c.rules.len()],
+        script_errors: vec![None; c.scripts.len()],
+    };
+    // Applicability of items, in dependency order.
+    for &ix in &c.item_order {
+        let Some(cond) = c.items.get(ix).and_then(|i| i.applies_if.as_ref()) else {
+            continue;
+        };
+        let v = st.eval(cond);
+        if matches!(v, Truth::False | Truth::NotApplicable) {
+            if let Some(Ans::Val(_)) = st.answers.get(ix) {
+                let item = &c.items[ix];
+                diags.push(InputDiagnostic {
+                    code: Code::AnswerNotApplicableItem,
+                    item: item.id.clone(),
+                    message: format!(
+                        "item `{}` does not apply to this site, so its answer is not used",
+                        item.id
+                    ),
+                    answer: st
+                        .raw
+                        .get(ix)
+                        .cloned()
+                        .flatten()
+                        .unwrap_or(serde_json::Value::Null),
+                });
+            }
+            if let Some(a) = st.answers.get_mut(ix) {
+                *a = Ans::Na;
+            }
+        }
+    }
+
+    let mut outcomes: Vec<Outcome> = vec![Outcome::Undetermined; c.rules.len()];
+    for &ix in &c.rule_order {
+        let Some(rule) = c.rules.get(ix) else {
+            continue;
+        };
+        let (outcome, truth) = st.rule(rule);
+        if let Some(t) = st.rule_truth.get_mut(ix) {
+            *t = truth;
+        }
+        if let Some(o) = outcomes.get_mut(ix) {
+            *o = outcome;
+        }
+    }
+
+    let mut report = st.build(&outcomes, diags);
+    if opts.explain {
+        report.explanations = Some(
+            c.rules
+                .iter()
+                .zip(&outcomes)
+                .map(|(r, o)| Explanation {
+                    rule: r.id.clone(),
+                    outcome: outcome_name(o).to_string(),
+                    applies_if: r.applies_if.as_ref().map(|a| st.trace(a)),
+                    when: st.trace(&r.when),
+                    unless: match (o, &r.unless) {
+                        (Outcome::Fired { .. } | Outcome::Excepted, Some(u)) => {
+                            Some(st.trace(&u.when))
+                        }
+                        _ => None,
+                    },
+                })
+                .collect(),
+        );
+    }
+    report
+}
+
+fn outcome_name(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Fired { .. } => "fired",
+        Outcome::Excepted => "excepted",
+        Outcome::Passed => "passed",
+        Outcome::NotApplicable => "not_applicable",
+        Outcome::Undetermined => "undetermined",
+    }
+}
+
+/// Checks one answer against its item.
+fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, String)> {
+    if a.is_na() {
+        return if item.na_allowed {
+            Ok(Ans::Na)
+        } else {
+            Err((
+                Code::AnswerNaNotAllowed,
+                format!("item `{}` does not allow \"not applicable\"", item.id),
+            ))
+        };
+    }
+    let wrong = |expected: &str| {
+        Err((
+            Code::AnswerType,
+            format!(
+                "item `{}` expects {expected}, found {}",
+                item.id,
+                describe(a)
+            ),
+        ))
+    };
+    let val = match (item.kind, a) {
+        (ItemType::YesNo, Answer::Bool(b)) => Val::Bool(*b),
+        (ItemType::YesNo, Answer::Text(t)) if t == "yes" || t == "no" => Val::Bool(t == "yes"),
+        (ItemType::YesNo, _) => return wrong("yes or no"),
+        (ItemType::Number | ItemType::Count, Answer::Number(d)) => Val::Num(*d),
+        (ItemType::Number | ItemType::Count, Answer::Text(t)) => match Decimal::parse(t.trim()) {
+            Ok(d) => Val::Num(d),
+            Err(e) => {
+                return Err((
+                    Code::AnswerType,
+                    format!("item `{}` expects a number: {e}", item.id),
+                ));
+            }
+        },
+        (ItemType::Number, _) => return wrong("a number"),
+        (ItemType::Count, _) => return wrong("a whole number"),
+        (ItemType::Choice, Answer::Text(t)) => match item.options.iter().position(|o| o == t) {
+            Some(i) => Val::Opt(i),
+            None => {
+                return Err((
+                    Code::AnswerUnknownOption,
+                    format!(
+                        "item `{}` has no option `{t}`; its options are: {}",
+                        item.id,
+                        item.options.join(", ")
+                    ),
+                ));
+            }
+        },
+        (ItemType::Choice, _) => return wrong("one option id"),
+        (ItemType::MultiChoice, Answer::List(list)) => {
+            let mut out = Vec::with_capacity(list.len());
+            for t in list {
+                match item.options.iter().position(|o| o == t) {
+                    Some(i) => {
+                        if !out.contains(&i) {
+                            out.push(i);
+                        }
+                    }
+                    None => {
+                        return Err((
+                            Code::AnswerUnknownOption,
+                            format!(
+                                "item `{}` has no option `{t}`; its options are: {}",
+                                item.id,
+                                item.options.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            Val::Multi(out)
+        }
+        (ItemType::MultiChoice, _) => return wrong("a list of option ids"),
+        (ItemType::Date, Answer::Text(t)) => match Date::parse(t) {
+            Ok(d) => Val::Date(d),
+            Err(e) => return Err((Code::AnswerType, format!("item `{}`: {e}", item.id))),
+        },
+        (ItemType::Date, _) => return wrong("a date (YYYY-MM-DD)"),
+        (ItemType::Time, Answer::Text(t)) => match crate::date::TimeOfDay::parse(t) {
+            Ok(d) => Val::Time(d),
+            Err(e) => return Err((Code::AnswerType, format!("item `{}`: {e}", item.id))),
+        },
+        (ItemType::Time, _) => return wrong("a time (HH:MM)"),
+        (ItemType::Text, Answer::Text(t)) => Val::Text(t.clone()),
+        (ItemType::Text, Answer::Number(d)) => Val::Text(d.to_string()),
+        (ItemType::Text, _) => return wrong("text"),
+    };
+    if let Val::Num(d) = val {
+        if item.kind == ItemType::Count && (!d.is_integer() || d.is_negative()) {
+            return Err((
+                Code::AnswerOutOfRange,
+                format!(
+                    "item `{}` is a count; {d} is not a whole number of zero or more",
+                    item.id
+                ),
+            ));
+        }
+        let unit = item
+            .unit
+            .as_deref()
+            .map_or(String::new(), |u| format!(" {u}"));
+        if let Some(min) = item.min {
+            if d < min {
+                return Err((
+                    Code::AnswerOutOfRange,
+                    format!(
+                        "item `{}`: {d}{unit} is below the smallest accepted value {min}{unit}",
+                        item.id
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = item.max {
+            if d > max {
+                return Err((
+                    Code::AnswerOutOfRange,
+                    format!(
+                        "item `{}`: {d}{unit} is above the largest accepted value {max}{unit}",
+                        item.id
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Ans::Val(val))
+}
+
+fn describe(a: &Answer) -> String {
+    match a {
+        Answer::Bool(b) => format!("{}", if *b { "yes" } else { "no" }),
+        Answer::Number(d) => format!("the number {d}"),
+        Answer::Text(t) => format!("\"{}\"", crate::decode::truncate(t, 40)),
+        Answer::List(_) => "a list".to_string(),
+    }
+}
+
+impl State<'_> {
+    fn rule(&mut self, rule: &CRule) -> (Outcome, Truth) {
+        let app = rule
+            .applies_if
+            .as_ref()
+            .map_or(Truth::True, |a| self.eval(a));
+        if matches!(app, Truth::False | Truth::NotApplicable) {
+            return (Outcome::NotApplicable, Truth::NotApplicable);
+        }
+        let when = Truth::all([app, self.eval(&rule.when)]);
+        match when {
+            Truth::False => (Outcome::Passed, Truth::False),
+            Truth::NotApplicable => (Outcome::NotApplicable, Truth::NotApplicable),
+            Truth::Unknown => (Outcome::Undetermined, Truth::Unknown),
+            Truth::True => {
+                // An exception is granted only when it is established; an
+                // unanswered exception does not excuse.
+                if let Some(u) = &rule.unless {
+                    if self.eval(&u.when) == Truth::True {
+                        return (Outcome::Excepted, Truth::False);
+                    }
+                }
+                let mut level = rule.level;
+                let mut escalation = None;
+                for (i, e) in rule.escalate.iter().enumerate() {
+                    if e.to > level && self.eval(&e.when) == Truth::True {
+                        level = e.to;
+                        escalation = Some(i);
+                    }
+                }
+                (Outcome::Fired { level, escalation }, Truth::True)
+            }
+        }
+    }
+
+    fn item_answer(&self, ix: usize) -> &Ans {
+        self.answers.get(ix).unwrap_or(&Ans::Missing)
+    }
+
+    fn num(&self, n: &Num) -> Result<Decimal, Truth> {
+        let scale = |v: Decimal, f: &Option<Decimal>| match f {
+            Some(f) => v.checked_mul(*f).ok_or(Truth::Unknown),
+            None => Ok(v),
+        };
+        match n {
+            Num::Lit(d) => Ok(*d),
+            Num::Param { param, factor } => scale(self.param(*param)?, factor),
+            Num::Item { item, factor } => match self.item_answer(*item) {
+                Ans::Val(Val::Num(d)) => scale(*d, factor),
+                Ans::Na => Err(Truth::NotApplicable),
+                _ => Err(Truth::Unknown),
+            },
+        }
+    }
+
+    fn param(&self, ix: usize) -> Result<Decimal, Truth> {
+        match self.rs.compiled.params.get(ix) {
+            Some(CParam::Const(d)) => Ok(*d),
+            Some(CParam::Table { by, rows, default }) => match self.item_answer(*by) {
+                Ans::Val(Val::Opt(o)) => rows
+                    .get(*o)
+                    .copied()
+                    .flatten()
+                    .or(*default)
+                    .ok_or(Truth::Unknown),
+                Ans::Na => Err(Truth::NotApplicable),
+                _ => Err(Truth::Unknown),
+            },
+            None => Err(Truth::Unknown),
+        }
+    }
+
+    /// The range of values a count parameter can take, for deciding an
+    /// "at least N of" whose N is not yet known.
+    fn count_bounds(&self, n: &CountRef) -> Result<u64, (u64, u64)> {
+        match n {
+            CountRef::Fixed(n) => Ok(u64::from(*n)),
+            CountRef::Param(p) => match self.param(*p) {
+                Ok(d) => Ok(d.to_i64().map_or(u64::MAX, |v| v.max(0) as u64)),
+                Err(_) => {
+                    let values: Vec<u64> = match self.rs.compiled.params.get(*p) {
+                        Some(CParam::Table { rows, default, .. }) => rows
+                            .iter()
+                            .flatten()
+                            .chain(default.iter())
+                            .map(|d| d.to_i64().map_or(u64::MAX, |v| v.max(0) as u64))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    Err((
+                        values.iter().copied().min().unwrap_or(0),
+                        values.iter().copied().max().unwrap_or(u64::MAX),
+                    ))
+                }
+            },
+        }
+    }
+
+    fn eval(&mut self, c: &Cond) -> Truth {
+        match c {
+            Cond::All(list) => {
+                let mut acc = Vec::with_capacity(list.len());
+                for x in list {
+                    let v = self.eval(x);
+                    if v == Truth::False {
+                        return Truth::False;
+                    }
+                    acc.push(v);
+                }
+                Truth::all(acc)
+            }
+            Cond::Any(list) => {
+                let mut acc = Vec::with_capacity(list.len());
+                for x in list {
+                    let v = self.eval(x);
+                    if v == Truth::True {
+                        return Truth::True;
+                    }
+                    acc.push(v);
+                }
+                Truth::any(acc)
+            }
+            Cond::Not(x) => self.eval(x).not(),
+            Cond::AtLeast { n, of } => {
+                let values: Vec<Truth> = of.iter().map(|x| self.eval(x)).collect();
+                self.at_least(n, &values)
+            }
+            Cond::Leaf { item, test, .. } => self.leaf(*item, test),
+            Cond::Rule(i) => self.rule_truth.get(*i).copied().unwrap_or(Truth::Unknown),
+            Cond::Previous { rule, overdue } => {
+                let Some(prev) = &self.insp.previous else {
+                    return Truth::False;
+                };
+                Truth::from_bool(prev.findings.iter().any(|f| {
+                    f.rule == *rule && (!*overdue || f.due.is_some_and(|d| d < self.date))
+                }))
+            }
+            Cond::Script(i) => self.script(*i),
+        }
+    }
+
+    fn at_least(&self, n: &CountRef, values: &[Truth]) -> Truth {
+        let yes = values.iter().filter(|v| **v == Truth::True).count() as u64;
+        let maybe = values.iter().filter(|v| **v == Truth::Unknown).count() as u64;
+        let na = values
+            .iter()
+            .filter(|v| **v == Truth::NotApplicable)
+            .count();
+        if na == values.len() && !values.is_empty() {
+            return Truth::NotApplicable;
+        }
+        match self.count_bounds(n) {
+            Ok(n) => {
+                if yes >= n {
+                    Truth::True
+                } else if yes + maybe < n {
+                    Truth::False
+                } else {
+                    Truth::Unknown
+                }
+            }
+            Err((lo, hi)) => {
+                if yes >= hi {
+                    Truth::True
+                } else if yes + maybe < lo {
+                    Truth::False
+                } else {
+                    Truth::Unknown
+                }
+            }
+        }
+    }
+
+    fn leaf(&self, item: Option<usize>, test: &Test) -> Truth {
+        let Some(item) = item else {
+            return match test {
+                Test::Season(w) => Truth::from_bool(w.contains(self.date)),
+                _ => Truth::Unknown,
+            };
+        };
+        let ans = self.item_answer(item);
+        match (test, ans) {
+            (Test::Answered(b), Ans::Missing) => return Truth::from_bool(!*b),
+            (Test::Answered(b), _) => return Truth::from_bool(*b),
+            (Test::NotApplicable(_), Ans::Missing) => return Truth::Unknown,
+            (Test::NotApplicable(b), Ans::Na) => return Truth::from_bool(*b),
+            (Test::NotApplicable(b), Ans::Val(_)) => return Truth::from_bool(!*b),
+            (_, Ans::Missing) => return Truth::Unknown,
+            (_, Ans::Na) => return Truth::NotApplicable,
+            _ => {}
+        }
+        let Ans::Val(v) = ans else {
+            return Truth::Unknown;
+        };
+        let r: Result<bool, Truth> = match (test, v) {
+            (Test::Is(b), Val::Bool(x)) => Ok(x == b),
+            (Test::Num(op, rhs), Val::Num(x)) => self.num(rhs).map(|r| op.test(x.cmp(&r))),
+            (
+                Test::Between {
+                    min,
+                    max,
+                    min_excl,
+                    max_excl,
+                },
+                Val::Num(x),
+            ) => {
+                let lo = match min {
+                    Some(m) => self
+                        .num(m)
+                        .map(|m| if *min_excl { *x > m } else { *x >= m }),
+                    None => Ok(true),
+                };
+                let hi = match max {
+                    Some(m) => self
+                        .num(m)
+                        .map(|m| if *max_excl { *x < m } else { *x <= m }),
+                    None => Ok(true),
+                };
+                match (lo, hi) {
+                    (Ok(a), Ok(b)) => Ok(a && b),
+                    // One known failing end decides it.
+                    (Ok(false), Err(_)) | (Err(_), Ok(false)) => Ok(false),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            }
+            (Test::Choice { eq, option }, Val::Opt(o)) => Ok((o == option) == *eq),
+            (Test::In(set), Val::Opt(o)) => Ok(set.contains(o)),
+            (Test::In(set), Val::Multi(v)) => Ok(v.iter().any(|o| set.contains(o))),
+            (Test::HasAll(set), Val::Multi(v)) => Ok(set.iter().all(|o| v.contains(o))),
+            (Test::Text { eq, value }, Val::Text(s)) => Ok((s == value) == *eq),
+            (Test::Matches(re), Val::Text(s)) => Ok(re.is_match(s)),
+            (Test::Date(op, rhs), Val::Date(d)) => match rhs {
+                DateRhs::Lit(r) => Ok(op.test(d.cmp(r))),
+                DateRhs::Item(j) => match self.item_answer(*j) {
+                    Ans::Val(Val::Date(r)) => Ok(op.test(d.cmp(r))),
+                    Ans::Na => Err(Truth::NotApplicable),
+                    _ => Err(Truth::Unknown),
+                },
+            },
+            (Test::Time(op, t), Val::Time(x)) => Ok(op.test(x.cmp(t))),
+            (Test::OlderThan(dur), Val::Date(d)) => add(*d, dur)
+                .map(|limit| limit < self.date)
+                .ok_or(Truth::Unknown),
+            (Test::DueWithin(dur), Val::Date(d)) => add(self.date, dur)
+                .map(|limit| *d <= limit)
+                .ok_or(Truth::Unknown),
+            (Test::BeforeInspection(b), Val::Date(d)) => Ok((*d < self.date) == *b),
+            (Test::Season(w), Val::Date(d)) => Ok(w.contains(*d)),
+            (Test::TimeBetween(w), Val::Time(t)) => Ok(w.contains(*t)),
+            _ => Err(Truth::Unknown),
+        };
+        match r {
+            Ok(b) => Truth::from_bool(b),
+            Err(t) => t,
+        }
+    }
+
+    fn script(&mut self, i: usize) -> Truth {
+        let c = &self.rs.compiled;
+        let (Some(script), Some(engine)) = (c.scripts.get(i), c.engine.as_ref()) else {
+            return Truth::Unknown;
+        };
+        let mut scope = Scope::new();
+        for (ix, name) in &script.reads {
+            let v: Dynamic = match self.item_answer(*ix) {
+                Ans::Missing => return Truth::Unknown,
+                Ans::Na => return Truth::NotApplicable,
+                Ans::Val(v) => match v {
+                    Val::Bool(b) => (*b).into(),
+                    Val::Num(d) => d.to_f64().into(),
+                    Val::Opt(o) => c
+                        .items
+                        .get(*ix)
+                        .and_then(|it| it.options.get(*o))
+                        .cloned()
+                        .unwrap_or_default()
+                        .into(),
+                    Val::Multi(list) => {
+                        let opts = c.items.get(*ix).map(|it| &it.options);
+                        let arr: rhai::Array = list
+                            .iter()
+                            .filter_map(|o| opts.and_then(|opts| opts.get(*o)).cloned())
+                            .map(Dynamic::from)
+                            .collect();
+                        arr.into()
+                    }
+                    Val::Date(d) => d.to_string().into(),
+                    Val::Time(t) => t.to_string().into(),
+                    Val::Text(s) => s.clone().into(),
+                },
+            };
+            scope.push(name.clone(), v);
+        }
+        if script.reads_date {
+            scope.push("inspection_date", self.date.to_string());
+        }
+        match crate::script::run(engine, script, &mut scope) {
+            Ok(b) => Truth::from_bool(b),
+            Err(e) => {
+                if let Some(slot) = self.script_errors.get_mut(i) {
+                    *slot = Some(e);
+                }
+                Truth::Unknown
+            }
+        }
+    }
+
+    fn answer_json(&self, ix: usize) -> serde_json::Value {
+        match self.item_answer(ix) {
+            Ans::Na => serde_json::Value::String("n/a".into()),
+            Ans::Missing => serde_json::Value::Null,
+            Ans::Val(_) => self
+                .raw
+                .get(ix)
+                .cloned()
+                .flatten()
+                .unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    /// Evaluates a condition again, keeping every node's value and the
+    /// answers it read.
+    fn trace(&mut self, c: &Cond) -> TraceNode {
+        let node = |condition: String, value: Truth, children: Vec<TraceNode>| TraceNode {
+            condition,
+            value: value.as_str().to_string(),
+            answers: Vec::new(),
+            children,
+            error: None,
+        };
+        match c {
+            Cond::All(list) => {
+                let children: Vec<TraceNode> = list.iter().map(|x| self.trace(x)).collect();
+                let v = self.eval(c);
+                node("all of".into(), v, children)
+            }
+            Cond::Any(list) => {
+                let children: Vec<TraceNode> = list.iter().map(|x| self.trace(x)).collect();
+                let v = self.eval(c);
+                node("any of".into(), v, children)
+            }
+            Cond::Not(x) => {
+                let child = self.trace(x);
+                let v = self.eval(c);
+                node("not".into(), v, vec![child])
+            }
+            Cond::AtLeast { n, of } => {
+                let children: Vec<TraceNode> = of.iter().map(|x| self.trace(x)).collect();
+                let v = self.eval(c);
+                let label = match self.count_bounds(n) {
+                    Ok(n) => format!("at least {n} of"),
+                    Err(_) => "at least N of (N unknown)".to_string(),
+                };
+                node(label, v, children)
+            }
+            Cond::Leaf { item, label, .. } => {
+                let v = self.eval(c);
+                let mut t = node(label.clone(), v, Vec::new());
+                let mut reads: Vec<usize> = item.iter().copied().collect();
+                if let Some(i) = item {
+                    reads.extend(self.operand_items(c, *i));
+                }
+                t.answers = reads
+                    .into_iter()
+                    .map(|ix| TraceAnswer {
+                        item: self.rs.compiled.items[ix].id.clone(),
+                        answer: self.answer_json(ix),
+                    })
+                    .collect();
+                t
+            }
+            Cond::Rule(i) => {
+                let v = self.eval(c);
+                let id = self
+                    .rs
+                    .compiled
+                    .rules
+                    .get(*i)
+                    .map_or("?", |r| r.id.as_str());
+                node(format!("rule {id} fires"), v, Vec::new())
+            }
+            Cond::Previous { rule, overdue } => {
+                let v = self.eval(c);
+                let label = if *overdue {
+                    format!("previous finding {rule} overdue")
+                } else {
+                    format!("previous finding {rule}")
+                };
+                node(label, v, Vec::new())
+            }
+            Cond::Script(i) => {
+                let v = self.eval(c);
+                let mut t = node("script".into(), v, Vec::new());
+                if let Some(s) = self.rs.compiled.scripts.get(*i) {
+                    t.answers = s
+                        .reads
+                        .iter()
+                        .map(|(ix, _)| TraceAnswer {
+                            item: self.rs.compiled.items[*ix].id.clone(),
+                            answer: self.answer_json(*ix),
+                        })
+                        .collect();
+                }
+                t.error = self.script_errors.get(*i).cloned().flatten();
+                t
+            }
+        }
+    }
+
+    /// Items read on the right-hand side of a leaf (another item, or the
+    /// item keying a parameter table).
+    fn operand_items(&self, c: &Cond, _left: usize) -> Vec<usize> {
+        let Cond::Leaf { test, .. } = c else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut num = |n: &Num| match n {
+            Num::Item { item, .. } => out.push(*item),
+            Num::Param { param, .. } => {
+                if let Some(CParam::Table { by, .. }) = self.rs.compiled.params.get(*param) {
+                    out.push(*by);
+                }
+            }
+            Num::Lit(_) => {}
+        };
+        match test {
+            Test::Num(_, n) => num(n),
+            Test::Between { min, max, .. } => {
+                if let Some(n) = min {
+                    num(n);
+                }
+                if let Some(n) = max {
+                    num(n);
+                }
+            }
+            Test::Date(_, DateRhs::Item(j)) => out.push(*j),
+            _ => {}
+        }
+        out
+    }
+
+    /// The leaves that make a traced condition have the value `want`,
+    /// turned into evidence; and the members counted by "at least" nodes.
+    fn support(
+        &self,
+        t: &TraceNode,
+        want: &str,
+        evidence: &mut Vec<Evidence>,
+        counted: &mut Vec<String>,
+    ) {
+        if t.value != want {
+            return;
+        }
+        if t.children.is_empty() {
+            for a in &t.answers {
+                let prompt = self
+                    .rs
+                    .item_index
+                    .get(&a.item)
+                    .and_then(|ix| self.rs.compiled.items.get(*ix))
+                    .map(|i| i.prompt.clone())
+                    .unwrap_or_default();
+                let e = Evidence {
+                    item: a.item.clone(),
+                    prompt,
+                    answer: a.answer.clone(),
+                    condition: t.condition.clone(),
+                };
+                if !evidence.contains(&e) {
+                    evidence.push(e);
+                }
+            }
+            return;
+        }
+        let flip = if want == "true" { "false" } else { "true" };
+        if t.condition == "not" {
+            for ch in &t.children {
+                self.support(ch, flip, evidence, counted);
+            }
+            return;
+        }
+        let conjunctive = (t.condition == "all of") == (want == "true");
+        if t.condition.starts_with("at least") {
+            for ch in &t.children {
+                if ch.value == "true" && want == "true" {
+                    counted.push(ch.condition.clone());
+                }
+                self.support(ch, want, evidence, counted);
+            }
+            return;
+        }
+        if conjunctive {
+            for ch in &t.children {
+                self.support(ch, want, evidence, counted);
+            }
+        } else if let Some(ch) = t.children.iter().find(|c| c.value == want) {
+            self.support(ch, want, evidence, counted);
+        }
+    }
+
+    fn missing(&self, t: &TraceNode, out: &mut Vec<String>) {
+        if t.value != "unknown" {
+            return;
+        }
+        for a in &t.answers {
+            if a.answer.is_null() && !out.contains(&a.item) {
+                out.push(a.item.clone());
+            }
+        }
+        for ch in &t.children {
+            self.missing(ch, out);
+        }
+    }
+
+    fn basis_ref(&self, b: &crate::compile::CBasis) -> BasisRef {
+        let doc = self.rs.documents.get(b.document);
+        BasisRef {
+            document: doc.map_or(String::new(), |d| d.id.value.clone()),
+            title: doc.map_or_else(Text::default, |d| d.title.clone()),
+            number: doc.and_then(|d| d.number.clone()),
+            clause: b.clause.clone(),
+            verified: b.verified,
+        }
+    }
+
+    fn build(&mut self, outcomes: &[Outcome], input_diagnostics: Vec<InputDiagnostic>) -> Report {
+        let rs = self.rs;
+        let c = &rs.compiled;
+        let mut findings = Vec::new();
+        let mut excepted = Vec::new();
+        let mut undetermined = Vec::new();
+        let mut counts = Counts {
+            rules: c.rules.len(),
+            input_diagnostics: input_diagnostics.len(),
+            ..Counts::default()
+        };
+        for (rule, outcome) in c.rules.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Fired { level, escalation } => {
+                    let t = self.trace(&rule.when);
+                    let (mut evidence, mut counted) = (Vec::new(), Vec::new());
+                    self.support(&t, "true", &mut evidence, &mut counted);
+                    let esc = escalation.and_then(|i| rule.escalate.get(i));
+                    if let Some(e) = esc {
+                        let et = self.trace(&e.when);
+                        self.support(&et, "true", &mut evidence, &mut counted);
+                    }
+                    let basis = esc.and_then(|e| e.basis.as_ref()).unwrap_or(&rule.basis);
+                    let deadline = rule.deadline.or(match level {
+                        Level::Ordinary => rs.deadlines.ordinary,
+                        Level::Major => rs.deadlines.major,
+                    });
+                    let needs_confirmation =
+                        rule.needs_confirmation || esc.is_some_and(|e| e.needs_confirmation);
+                    let verified = basis.verified && rule.also.iter().all(|b| b.verified);
+                    match level {
+                        Level::Major => counts.major += 1,
+                        Level::Ordinary => counts.ordinary += 1,
+                    }
+                    if needs_confirmation {
+                        counts.needs_confirmation += 1;
+                    }
+                    findings.push(Finding {
+                        rule: rule.id.clone(),
+                        level: *level,
+                        escalated_from: esc.map(|_| rule.level),
+                        escalation_reason: esc.map(|e| e.reason.clone()),
+                        needs_confirmation,
+                        verified,
+                        title: rule.title.clone(),
+                        basis: self.basis_ref(basis),
+                        also: rule.also.iter().map(|b| self.basis_ref(b)).collect(),
+                        evidence,
+                        counted,
+                        guidance: rule.guidance.clone(),
+                        rectification: if *level == Level::Major {
+                            five_elements()
+                        } else {
+                            Vec::new()
+                        },
+                        deadline_days: deadline,
+                        due: deadline.and_then(|d| self.date.add_days(i64::from(d))),
+                    });
+                }
+                Outcome::Excepted => {
+                    counts.excepted += 1;
+                    let t = self.trace(&rule.when);
+                    let (mut evidence, mut counted) = (Vec::new(), Vec::new());
+                    self.support(&t, "true", &mut evidence, &mut counted);
+                    let mut exception_evidence = Vec::new();
+                    if let Some(u) = &rule.unless {
+                        let ut = self.trace(&u.when);
+                        self.support(&ut, "true", &mut exception_evidence, &mut counted);
+                    }
+                    excepted.push(Excepted {
+                        rule: rule.id.clone(),
+                        level: rule.level,
+                        title: rule.title.clone(),
+                        reason: rule
+                            .unless
+                            .as_ref()
+                            .map(|u| u.reason.clone())
+                            .unwrap_or_default(),
+                        exception_basis: rule
+                            .unless
+                            .as_ref()
+                            .and_then(|u| u.basis.as_ref())
+                            .map(|b| self.basis_ref(b)),
+                        evidence,
+                        exception_evidence,
+                    });
+                }
+                Outcome::Undetermined => {
+                    counts.undetermined += 1;
+                    let mut missing = Vec::new();
+                    if let Some(a) = &rule.applies_if {
+                        let t = self.trace(a);
+                        self.missing(&t, &mut missing);
+                    }
+                    let t = self.trace(&rule.when);
+                    self.missing(&t, &mut missing);
+                    let error = first_error(&t);
+                    undetermined.push(Undetermined {
+                        rule: rule.id.clone(),
+                        level: rule.level,
+                        title: rule.title.clone(),
+                        missing,
+                        error,
+                    });
+                }
+                Outcome::Passed => counts.passed += 1,
+                Outcome::NotApplicable => counts.not_applicable += 1,
+            }
+        }
+        findings.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.rule.cmp(&b.rule)));
+        excepted.sort_by(|a, b| a.rule.cmp(&b.rule));
+        undetermined.sort_by(|a, b| a.rule.cmp(&b.rule));
+        let verdict = if counts.major > 0 {
+            Verdict::Major
+        } else if counts.ordinary > 0 {
+            Verdict::Ordinary
+        } else if counts.undetermined > 0 {
+            Verdict::Incomplete
+        } else {
+            Verdict::Clear
+        };
+        Report {
+            format: REPORT_FORMAT.to_string(),
+            ruleset: RulesetRef {
+                id: rs.info.id.clone(),
+                version: rs.info.version.clone(),
+                title: rs.info.title.clone(),
+                effective_from: rs.info.effective_from,
+                effective_to: rs.info.effective_to,
+            },
+            inspection: InspectionRef {
+                id: self.insp.id.clone(),
+                date: self.date,
+                site: self.insp.site.clone(),
+                inspector: self.insp.inspector.clone(),
+            },
+            verdict,
+            complete: counts.undetermined == 0,
+            counts,
+            findings,
+            excepted,
+            undetermined,
+            input_diagnostics,
+            explanations: None,
+        }
+    }
+}
+
+fn first_error(t: &TraceNode) -> Option<String> {
+    t.error
+        .clone()
+        .or_else(|| t.children.iter().find_map(first_error))
+}
+
+fn add(d: Date, dur: &crate::model::Duration) -> Option<Date> {
+    d.add_years(i64::from(dur.years))?
+        .add_months(i64::from(dur.months))?
+        .add_days(i64::from(dur.days))
+}
+
+/// The five rectification elements (五落实) that a major hazard must have
+/// settled: responsibility, funds, measures, deadline, emergency plan.
+fn five_elements() -> Vec<Text> {
+    [
+        (
+            "落实整改责任（明确责任单位和责任人）",
+            "assign responsibility (unit and person in charge)",
+        ),
+        ("落实整改资金", "secure the funds for rectification"),
+        ("落实整改措施", "set the rectification measures"),
+        ("落实整改时限", "set the deadline"),
+        (
+            "落实应急预案（整改期间的安全防范和应急措施）",
+            "put an emergency plan and interim safety measures in place",
+        ),
+    ]
+    .iter()
+    .map(|(zh, en)| Text {
+        zh: Some((*zh).to_string()),
+        en: Some((*en).to_string()),
+    })
+    .collect()
+}

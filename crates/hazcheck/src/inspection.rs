@@ -1,0 +1,352 @@
+//! Inspections: the filled-in checklists that rulesets evaluate.
+//!
+//! An inspection names its ruleset, its date (the only clock evaluation
+//! knows), the site and the answers keyed by item id. It may carry the
+//! findings of the previous inspection of the same site, for escalation and
+//! follow-up. Answers are kept as written until evaluation checks them
+//! against the items of the ruleset version in force on the date.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::decode::Decoder;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::limits::Limits;
+use crate::model::{Level, Sp};
+use crate::node::{self, Node, NodeKind};
+use crate::span::{FileId, SourceMap, Span};
+
+/// A filled-in checklist.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inspection {
+    /// The id of the ruleset to evaluate with.
+    pub ruleset: Sp<String>,
+    /// An id for the inspection, if the app has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The inspection date; it selects the ruleset version and is the
+    /// reference for every date condition.
+    pub date: Sp<Date>,
+    /// The site inspected.
+    #[serde(default)]
+    pub site: Site,
+    /// Who inspected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspector: Option<String>,
+    /// The answers, keyed by item id.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Sp<Answer>>,
+    /// The previous inspection of the same site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousInspection>,
+}
+
+/// The site of an inspection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// A stable site id (used to match follow-up inspections).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The site name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The region path, such as `山东省/济南市/历下区`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// A site category, free text for reporting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+/// One answer as written.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(untagged)]
+pub enum Answer {
+    /// Yes or no.
+    Bool(bool),
+    /// A number.
+    Number(crate::decimal::Decimal),
+    /// A string: an option id, a date, a time, text, or `n/a`.
+    Text(String),
+    /// Several option ids, for a multiple-choice item.
+    List(Vec<String>),
+}
+
+impl Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Answer::Bool(b) => s.serialize_bool(*b),
+            Answer::Number(d) => d.serialize(s),
+            Answer::Text(t) => s.serialize_str(t),
+            Answer::List(l) => l.serialize(s),
+        }
+    }
+}
+
+impl Answer {
+    /// Whether this is the "not applicable" answer (`n/a`, any case).
+    pub fn is_na(&self) -> bool {
+        matches!(self, Answer::Text(t) if t.eq_ignore_ascii_case("n/a"))
+    }
+
+    /// The answer as JSON, for reports.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The findings of the previous inspection of the same site.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousInspection {
+    /// Its date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// Its findings.
+    #[serde(default)]
+    pub findings: Vec<PreviousFinding>,
+}
+
+/// A finding of a previous inspection.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousFinding {
+    /// The rule that raised it.
+    pub rule: String,
+    /// Its level.
+    pub level: Level,
+    /// Its rectification due date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<Date>,
+}
+
+const INSPECTION_KEYS: &[&str] = &[
+    "ruleset",
+    "id",
+    "date",
+    "site",
+    "inspector",
+    "answers",
+    "previous",
+];
+
+impl Inspection {
+    /// Parses an inspection from YAML or JSON text. The file is registered in
+    /// `sources` under `name` so that diagnostics can show it.
+    pub fn parse(
+        text: &str,
+        name: &str,
+        sources: &mut SourceMap,
+        limits: &Limits,
+    ) -> Result<Inspection, Vec<Diagnostic>> {
+        let file = sources.add(name, text);
+        let node = node::parse_yaml(text, file, &limits.inspection_parse()).map_err(|d| vec![d])?;
+        Inspection::from_node(&node, limits)
+    }
+
+    /// Builds an inspection from a JSON value (as read from one line of
+    /// NDJSON). Diagnostics point at `file` without line numbers.
+    pub fn from_json(
+        value: &serde_json::Value,
+        file: FileId,
+        limits: &Limits,
+    ) -> Result<Inspection, Vec<Diagnostic>> {
+        Inspection::from_node(&Node::from_json(value, file), limits)
+    }
+
+    /// Decodes an inspection from a located tree.
+    pub fn from_node(node: &Node, limits: &Limits) -> Result<Inspection, Vec<Diagnostic>> {
+        let mut dec = Decoder::new();
+        let out = decode(&mut dec, node, limits);
+        match out {
+            Some(i) if dec.diags.is_empty() => Ok(i),
+            _ => {
+                if dec.diags.is_empty() {
+                    dec.error(Code::InvalidValue, node.span, "invalid inspection");
+                }
+                Err(dec.diags)
+            }
+        }
+    }
+}
+
+fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection> {
+    let mut m = dec.map(node, "an inspection")?;
+    let ruleset = dec.req(&mut m, "ruleset", |d, n| d.ident(n));
+    let id = dec.opt(&mut m, "id", |d, n| d.string(n)).map(|s| s.value);
+    let date = dec.req(&mut m, "date", |d, n| d.date(n));
+    let site = dec.opt(&mut m, "site", site).unwrap_or_default();
+    let inspector = dec
+        .opt(&mut m, "inspector", |d, n| d.string(n))
+        .map(|s| s.value);
+    let answers = dec
+        .opt(&mut m, "answers", |d, n| answers(d, n, limits))
+        .unwrap_or_default();
+    let previous = dec.opt(&mut m, "previous", previous);
+    m.finish(dec, INSPECTION_KEYS);
+    Some(Inspection {
+        ruleset: ruleset?,
+        id,
+        date: date?,
+        site,
+        inspector,
+        answers,
+        previous,
+    })
+}
+
+fn site(dec: &mut Decoder, node: &Node) -> Option<Site> {
+    let mut m = dec.map(node, "a site")?;
+    let id = dec.opt(&mut m, "id", |d, n| d.string(n)).map(|s| s.value);
+    let name = dec.opt(&mut m, "name", |d, n| d.string(n)).map(|s| s.value);
+    let region = dec
+        .opt(&mut m, "region", |d, n| d.string(n))
+        .map(|s| s.value);
+    let category = dec
+        .opt(&mut m, "category", |d, n| d.string(n))
+        .map(|s| s.value);
+    m.finish(dec, &["id", "name", "region", "category"]);
+    Some(Site {
+        id,
+        name,
+        region,
+        category,
+    })
+}
+
+fn answers(
+    dec: &mut Decoder,
+    node: &Node,
+    limits: &Limits,
+) -> Option<BTreeMap<String, Sp<Answer>>> {
+    let NodeKind::Map(entries) = &node.kind else {
+        dec.map(node, "the answers")?;
+        return None;
+    };
+    if entries.len() > limits.max_answers {
+        dec.error(
+            Code::LimitExceeded,
+            node.span,
+            format!(
+                "{} answers, more than the limit of {}",
+                entries.len(),
+                limits.max_answers
+            ),
+        );
+        return None;
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in entries {
+        let Some(key) = dec.string(k) else { continue };
+        let Some(answer) = answer(dec, v, &key.value, limits) else {
+            continue;
+        };
+        out.insert(key.value, Sp::new(answer, v.span));
+    }
+    Some(out)
+}
+
+fn answer(dec: &mut Decoder, node: &Node, item: &str, limits: &Limits) -> Option<Answer> {
+    let too_long = |dec: &mut Decoder, span: Span, len: usize| {
+        dec.error(
+            Code::LimitExceeded,
+            span,
+            format!(
+                "answer to `{item}` is {len} characters long, more than the limit of {}",
+                limits.max_answer_len
+            ),
+        );
+    };
+    match &node.kind {
+        NodeKind::Null => None,
+        NodeKind::Bool(b) => Some(Answer::Bool(*b)),
+        NodeKind::Int(_) | NodeKind::Float(_) => match crate::decode::number_of(node) {
+            Ok(d) => Some(Answer::Number(d)),
+            Err(msg) => {
+                dec.error(
+                    Code::AnswerType,
+                    node.span,
+                    format!("answer to `{item}`: {msg}"),
+                );
+                None
+            }
+        },
+        NodeKind::Str(s) => {
+            let len = s.chars().count();
+            if len > limits.max_answer_len {
+                too_long(dec, node.span, len);
+                return None;
+            }
+            Some(Answer::Text(s.clone()))
+        }
+        NodeKind::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for n in items {
+                match n.as_str() {
+                    Some(s) if s.chars().count() <= limits.max_answer_len => {
+                        out.push(s.to_string())
+                    }
+                    Some(s) => too_long(dec, n.span, s.chars().count()),
+                    None => dec.error(
+                        Code::AnswerType,
+                        n.span,
+                        format!(
+                            "answer to `{item}`: a list holds option ids, found {}",
+                            n.type_name()
+                        ),
+                    ),
+                }
+            }
+            Some(Answer::List(out))
+        }
+        NodeKind::Map(_) => {
+            dec.error(
+                Code::AnswerType,
+                node.span,
+                format!(
+                    "answer to `{item}` is a mapping; answers are yes/no, numbers, strings or lists"
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn previous(dec: &mut Decoder, node: &Node) -> Option<PreviousInspection> {
+    let mut m = dec.map(node, "a previous inspection")?;
+    let date = dec.opt(&mut m, "date", |d, n| d.date(n)).map(|d| d.value);
+    let findings = dec
+        .opt(&mut m, "findings", |d, n| {
+            d.list(n, |d, n| {
+                let mut m = d.map(n, "a previous finding (`rule`, `level`, `due`)")?;
+                let rule = d.req(&mut m, "rule", |d, n| d.ident(n));
+                let level = d.req(&mut m, "level", |d, n| match n.as_str() {
+                    Some("ordinary") => Some(Level::Ordinary),
+                    Some("major") => Some(Level::Major),
+                    _ => {
+                        d.error(
+                            Code::InvalidValue,
+                            n.span,
+                            "expected a level (`ordinary` or `major`)",
+                        );
+                        None
+                    }
+                });
+                let due = d.opt(&mut m, "due", |d, n| d.date(n)).map(|d| d.value);
+                m.finish(d, &["rule", "level", "due"]);
+                Some(PreviousFinding {
+                    rule: rule?.value,
+                    level: level?,
+                    due,
+                })
+            })
+        })
+        .unwrap_or_default();
+    m.finish(dec, &["date", "findings"]);
+    Some(PreviousInspection { date, findings })
+}

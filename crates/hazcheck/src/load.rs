@@ -1,0 +1,577 @@
+//! Loading rulesets: files, folders, includes and versions.
+//!
+//! A [`Loader`] reads ruleset and module files (from disk or from memory),
+//! merges the modules each ruleset includes, compiles every version and
+//! gathers them in a [`Library`]. Every problem of every file is collected;
+//! a library is only produced when there is no error.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::compile::{self, Merged};
+use crate::date::Date;
+use crate::decode::{self, Decoder};
+use crate::diagnostic::{self, Code, Diagnostic};
+use crate::inspection::Inspection;
+use crate::limits::Limits;
+use crate::model::{Basis, Deadlines, Document, Level, RulesetFile, Sp};
+use crate::node;
+use crate::report::Report;
+use crate::span::{FileId, SourceMap, Span};
+use crate::{EvalOptions, Ruleset, RulesetInfo};
+
+/// All versions of all loaded rulesets.
+#[derive(Debug, Default)]
+pub struct Library {
+    rulesets: BTreeMap<String, Vec<Arc<Ruleset>>>,
+}
+
+/// Why no ruleset version could be chosen for an inspection.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectError {
+    /// No ruleset has this id.
+    #[error("no ruleset `{id}` is loaded{}", if known.is_empty() { String::new() } else { format!(" (loaded: {})", known.join(", ")) })]
+    UnknownRuleset {
+        /// The id asked for.
+        id: String,
+        /// The ids that are loaded.
+        known: Vec<String>,
+    },
+    /// The date is outside every version's period.
+    #[error("no version of ruleset `{id}` is in force on {date}; {periods}")]
+    NoVersionInForce {
+        /// The ruleset id.
+        id: String,
+        /// The inspection date.
+        date: Date,
+        /// The periods that exist, for the message.
+        periods: String,
+    },
+}
+
+impl SelectError {
+    /// The diagnostic code for this error.
+    pub fn code(&self) -> Code {
+        match self {
+            SelectError::UnknownRuleset { .. } => Code::UnknownRuleset,
+            SelectError::NoVersionInForce { .. } => Code::NoVersionInForce,
+        }
+    }
+}
+
+impl Library {
+    /// The ids of the loaded rulesets, sorted.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.rulesets.keys().map(String::as_str)
+    }
+
+    /// Every version of a ruleset, oldest first.
+    pub fn versions(&self, id: &str) -> &[Arc<Ruleset>] {
+        self.rulesets.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The version of ruleset `id` in force on `date`.
+    pub fn select(&self, id: &str, date: Date) -> Result<&Arc<Ruleset>, SelectError> {
+        let Some(versions) = self.rulesets.get(id) else {
+            return Err(SelectError::UnknownRuleset {
+                id: id.to_string(),
+                known: self.rulesets.keys().cloned().collect(),
+            });
+        };
+        versions
+            .iter()
+            .find(|v| v.info.in_force(date))
+            .ok_or_else(|| {
+                let periods = versions
+                    .iter()
+                    .map(|v| {
+                        format!(
+                            "version {} is in force {}",
+                            v.info.version,
+                            match v.info.effective_to {
+                                Some(to) => format!("from {} to {}", v.info.effective_from, to),
+                                None => format!("from {}", v.info.effective_from),
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                SelectError::NoVersionInForce {
+                    id: id.to_string(),
+                    date,
+                    periods,
+                }
+            })
+    }
+
+    /// Evaluates an inspection with the version of its ruleset in force on
+    /// its date.
+    pub fn evaluate(
+        &self,
+        inspection: &Inspection,
+        options: &EvalOptions,
+    ) -> Result<Report, SelectError> {
+        let rs = self.select(&inspection.ruleset.value, inspection.date.value)?;
+        Ok(rs.evaluate(inspection, options))
+    }
+
+    /// Adds a compiled version. Used by the loader.
+    fn insert(&mut self, rs: Ruleset) {
+        let list = self.rulesets.entry(rs.info.id.clone()).or_default();
+        list.push(Arc::new(rs));
+        list.sort_by_key(|r| r.info.effective_from);
+    }
+}
+
+/// What a load produced: the library (when there was no error), every
+/// diagnostic, and the source files for rendering them.
+#[derive(Debug)]
+pub struct LoadOutcome {
+    /// The library, unless an error was found.
+    pub library: Option<Library>,
+    /// Errors and warnings, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub sources: SourceMap,
+    /// The names of the files that were checked directly (not only
+    /// included), in order.
+    pub files: Vec<String>,
+}
+
+impl LoadOutcome {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads and compiles rulesets.
+#[derive(Debug)]
+pub struct Loader {
+    limits: Limits,
+    sources: SourceMap,
+    memory: HashMap<String, String>,
+    roots: Vec<String>,
+    diags: Vec<Diagnostic>,
+}
+
+struct Parsed {
+    file: FileId,
+    model: Option<RulesetFile>,
+}
+
+impl Loader {
+    /// A loader with the given limits.
+    pub fn new(limits: Limits) -> Loader {
+        Loader {
+            limits,
+            sources: SourceMap::new(),
+            memory: HashMap::new(),
+            roots: Vec::new(),
+            diags: Vec::new(),
+        }
+    }
+
+    /// Adds a file held in memory. `name` is a path such as
+    /// `builtin:rulesets/construction/2024.yaml`; includes are resolved
+    /// against it and looked up in memory first.
+    pub fn add_memory(&mut self, name: &str, text: &str) {
+        self.memory.insert(normalize(name), text.to_string());
+        self.roots.push(normalize(name));
+    }
+
+    /// Makes a file available for includes without checking it on its own.
+    pub fn provide_memory(&mut self, name: &str, text: &str) {
+        self.memory.insert(normalize(name), text.to_string());
+    }
+
+    /// Adds a file or a folder. Folders are walked recursively for `.yaml`
+    /// and `.yml` files, skipping folders named `tests` and `examples`
+    /// (ruleset test cases and sample inspections live there).
+    pub fn add_path(&mut self, path: &Path) {
+        if path.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files, 0);
+            files.sort();
+            if files.is_empty() {
+                self.diags.push(Diagnostic::new(
+                    Code::Io,
+                    Span::default(),
+                    format!("folder `{}` holds no .yaml file", path.display()),
+                ));
+            }
+            for f in files {
+                self.roots.push(normalize(&f.to_string_lossy()));
+            }
+        } else {
+            self.roots.push(normalize(&path.to_string_lossy()));
+        }
+    }
+
+    fn read(&mut self, name: &str) -> Result<String, String> {
+        if let Some(t) = self.memory.get(name) {
+            return Ok(t.clone());
+        }
+        if name.starts_with("builtin:") {
+            return Err("no such built-in file".to_string());
+        }
+        let meta = std::fs::metadata(name).map_err(|e| io_message(&e))?;
+        if meta.len() > self.limits.max_ruleset_bytes as u64 {
+            return Err(format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                meta.len(),
+                self.limits.max_ruleset_bytes
+            ));
+        }
+        let bytes = std::fs::read(name).map_err(|e| io_message(&e))?;
+        String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "file is not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })
+    }
+
+    fn parse(
+        &mut self,
+        name: &str,
+        cache: &mut HashMap<String, Parsed>,
+        at: Span,
+    ) -> Option<(FileId, Option<RulesetFile>)> {
+        if let Some(p) = cache.get(name) {
+            return Some((p.file, p.model.clone()));
+        }
+        let text = match self.read(name) {
+            Ok(t) => t,
+            Err(msg) => {
+                let file = self.sources.add(name, "");
+                let span = if at == Span::default() {
+                    Span::file_only(file)
+                } else {
+                    at
+                };
+                let code = if msg.contains("limit") {
+                    Code::LimitExceeded
+                } else if at == Span::default() {
+                    Code::Io
+                } else {
+                    Code::InvalidInclude
+                };
+                self.diags.push(Diagnostic::new(
+                    code,
+                    span,
+                    format!("cannot read `{name}`: {msg}"),
+                ));
+                return None;
+            }
+        };
+        let file = self.sources.add(name, text.as_str());
+        let model = match node::parse_yaml(&text, file, &self.limits.ruleset_parse()) {
+            Ok(n) => {
+                let mut dec = Decoder::new();
+                let m = decode::ruleset_file(&mut dec, &n);
+                self.diags.extend(dec.diags);
+                m
+            }
+            Err(d) => {
+                self.diags.push(d);
+                None
+            }
+        };
+        cache.insert(
+            name.to_string(),
+            Parsed {
+                file,
+                model: model.clone(),
+            },
+        );
+        Some((file, model))
+    }
+
+    /// Reads, checks and compiles everything added.
+    pub fn load(mut self) -> LoadOutcome {
+        let mut cache: HashMap<String, Parsed> = HashMap::new();
+        let roots = std::mem::take(&mut self.roots);
+        let mut library = Library::default();
+        let mut versions: BTreeMap<String, Vec<(String, Date, Option<Date>, Span)>> =
+            BTreeMap::new();
+        let mut checked = Vec::new();
+        for name in &roots {
+            let Some((file, model)) = self.parse(name, &mut cache, Span::default()) else {
+                checked.push(name.clone());
+                continue;
+            };
+            checked.push(self.sources.name(file).to_string());
+            let Some(model) = model else { continue };
+            if model.ruleset.is_none() {
+                // A module is checked where rulesets include it.
+                continue;
+            }
+            let mut stack = vec![name.clone()];
+            let Some(merged) = self.merge(model, file, name, &mut cache, &mut stack) else {
+                continue;
+            };
+            let mut diags = Vec::new();
+            let compiled = compile::compile(&merged, &self.limits, &mut diags);
+            self.diags.extend(diags);
+            let Some(compiled) = compiled else { continue };
+            let m = merged.model;
+            let id = m
+                .ruleset
+                .as_ref()
+                .map(|r| r.value.clone())
+                .unwrap_or_default();
+            let version = m
+                .version
+                .as_ref()
+                .map_or_else(|| "1".to_string(), |v| v.value.clone());
+            let Some(period) = &m.effective else { continue };
+            versions.entry(id.clone()).or_default().push((
+                version.clone(),
+                period.from.value,
+                period.to.as_ref().map(|t| t.value),
+                period.from.span,
+            ));
+            let info = RulesetInfo {
+                id,
+                version,
+                domain: m.domain.clone(),
+                title: m.title.clone(),
+                description: m.description.clone(),
+                effective_from: period.from.value,
+                effective_to: period.to.as_ref().map(|t| t.value),
+                file: self.sources.name(file).to_string(),
+            };
+            library.insert(Ruleset::new(info, m, compiled, self.limits.clone()));
+        }
+        for (id, v) in &versions {
+            compile::check_versions(id, v, &mut self.diags);
+        }
+        diagnostic::sort(&mut self.diags);
+        self.diags.dedup();
+        let has_errors = self.diags.iter().any(Diagnostic::is_error);
+        LoadOutcome {
+            library: if has_errors { None } else { Some(library) },
+            diagnostics: self.diags,
+            sources: self.sources,
+            files: checked,
+        }
+    }
+
+    /// Merges the modules a ruleset includes into it.
+    fn merge(
+        &mut self,
+        mut model: RulesetFile,
+        file: FileId,
+        name: &str,
+        cache: &mut HashMap<String, Parsed>,
+        stack: &mut Vec<String>,
+    ) -> Option<Merged> {
+        let includes = std::mem::take(&mut model.include);
+        let mut items = Vec::new();
+        let mut sections = Vec::new();
+        let mut parameters = Vec::new();
+        let mut documents: Vec<Document> = Vec::new();
+        let mut rules = Vec::new();
+        for inc in &includes {
+            let target = resolve(name, &inc.path.value);
+            if stack.contains(&target) {
+                self.diags.push(Diagnostic::new(
+                    Code::InvalidInclude,
+                    inc.path.span,
+                    format!(
+                        "`{}` includes itself through {}",
+                        inc.path.value,
+                        stack.join(" → ")
+                    ),
+                ));
+                continue;
+            }
+            if stack.len() > self.limits.max_include_depth {
+                self.diags.push(Diagnostic::new(
+                    Code::LimitExceeded,
+                    inc.path.span,
+                    format!(
+                        "includes nested deeper than {}",
+                        self.limits.max_include_depth
+                    ),
+                ));
+                continue;
+            }
+            let Some((ifile, imodel)) = self.parse(&target, cache, inc.path.span) else {
+                continue;
+            };
+            let Some(imodel) = imodel else { continue };
+            stack.push(target.clone());
+            let sub = self.merge(imodel, ifile, &target, cache, stack);
+            stack.pop();
+            let Some(sub) = sub else { continue };
+            let sub = sub.model;
+            items.extend(sub.items);
+            sections.extend(sub.sections);
+            parameters.extend(sub.parameters);
+            for d in sub.documents {
+                if !documents.iter().any(|x| x.id.value == d.id.value) {
+                    documents.push(d);
+                }
+            }
+            for wanted in &inc.rules {
+                match sub.rules.iter().find(|r| r.id.value == wanted.id.value) {
+                    Some(r) => {
+                        let mut r = r.clone();
+                        r.basis = Basis {
+                            verified: wanted.verified.or(wanted.basis.verified),
+                            ..wanted.basis.clone()
+                        };
+                        r.also.clear();
+                        if let Some(l) = wanted.level {
+                            r.level = Sp::new(l, wanted.id.span);
+                            if l == Level::Ordinary {
+                                r.escalate.retain(|e| e.to.value > Level::Ordinary);
+                            }
+                        }
+                        rules.push(r);
+                    }
+                    None => self.diags.push(Diagnostic::new(
+                        Code::UnknownRule,
+                        wanted.id.span,
+                        format!("`{}` has no rule `{}`", inc.path.value, wanted.id.value),
+                    )),
+                }
+            }
+        }
+        // The ruleset's own documents win over those of its modules: a
+        // module's citations are replaced by the including ruleset's.
+        documents.retain(|d| !model.documents.iter().any(|x| x.id.value == d.id.value));
+        let own_docs = std::mem::take(&mut model.documents);
+        model.documents = own_docs.into_iter().chain(documents).collect();
+        items.append(&mut model.items);
+        model.items = items;
+        sections.append(&mut model.sections);
+        model.sections = sections;
+        parameters.append(&mut model.parameters);
+        model.parameters = parameters;
+        rules.append(&mut model.rules);
+        model.rules = rules;
+        model.include = includes;
+        Some(Merged { model, file })
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            if name != "tests" && name != "examples" {
+                walk(&p, out, depth + 1);
+            }
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            out.push(p);
+        }
+    }
+}
+
+/// Normalizes a path: forward slashes, no `.` parts, `..` folded.
+pub fn normalize(path: &str) -> String {
+    let (prefix, rest) = match path.strip_prefix("builtin:") {
+        Some(r) => ("builtin:", r),
+        None => ("", path),
+    };
+    let rest = rest.replace('\\', "/");
+    let absolute = rest.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for p in rest.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    format!(
+        "{prefix}{}{}",
+        if absolute { "/" } else { "" },
+        parts.join("/")
+    )
+}
+
+/// Resolves an include path against the file that includes it.
+fn resolve(from: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        return normalize(path);
+    }
+    let dir = match from.rfind('/') {
+        Some(i) => &from[..i],
+        None => match from.strip_prefix("builtin:") {
+            Some(_) => "builtin:",
+            None => "",
+        },
+    };
+    if dir.is_empty() {
+        normalize(path)
+    } else if dir == "builtin:" {
+        normalize(&format!("builtin:{path}"))
+    } else {
+        normalize(&format!("{dir}/{path}"))
+    }
+}
+
+impl RulesetInfo {
+    /// Whether this version is in force on `date`.
+    pub fn in_force(&self, date: Date) -> bool {
+        date >= self.effective_from && self.effective_to.is_none_or(|to| date <= to)
+    }
+}
+
+/// Default deadlines when a ruleset gives none.
+pub(crate) fn deadlines_of(m: &RulesetFile) -> Deadlines {
+    m.deadlines.clone().unwrap_or(Deadlines {
+        ordinary: None,
+        major: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_includes() {
+        assert_eq!(
+            resolve("rulesets/a/x.yaml", "../shared/m.yaml"),
+            "rulesets/shared/m.yaml"
+        );
+        assert_eq!(
+            resolve("builtin:rulesets/a/x.yaml", "../shared/m.yaml"),
+            "builtin:rulesets/shared/m.yaml"
+        );
+        assert_eq!(resolve("x.yaml", "m.yaml"), "m.yaml");
+        assert_eq!(normalize("./a//b/../c"), "a/c");
+        assert_eq!(normalize("../a"), "../a");
+    }
+}

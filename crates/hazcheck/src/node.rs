@@ -1,0 +1,388 @@
+//! A located document tree: the common input form of rulesets and
+//! inspections.
+//!
+//! YAML text is parsed by serde-saphyr (safe Rust, resource budgets, duplicate
+//! keys rejected) into a [`Node`] tree that keeps the location of every
+//! scalar, sequence and mapping. JSON values convert into the same tree. The
+//! typed models are then decoded from nodes by hand (see [`Decoder`]), which
+//! lets one pass report every unknown key and every wrong type in a file with
+//! its line and column, instead of stopping at the first serde error.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+
+/// One node of a document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// What the node holds.
+    pub kind: NodeKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The value of a [`Node`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    /// `null`, `~` or an empty value.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer that fits in an `i64`.
+    Int(i64),
+    /// Any other number, as the shortest decimal that reads back as it.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order. Keys are usually strings.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// A short name of the node's type for messages: "a string", "a list"...
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "a boolean",
+            NodeKind::Int(_) | NodeKind::Float(_) => "a number",
+            NodeKind::Str(_) => "a string",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+
+    /// The string value, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A scalar rendered as text (for messages and string-typed answers).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            NodeKind::Null => Some("null".into()),
+            NodeKind::Bool(b) => Some(b.to_string()),
+            NodeKind::Int(i) => Some(i.to_string()),
+            NodeKind::Float(f) => Some(f.to_string()),
+            NodeKind::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up in a mapping node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            NodeKind::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Converts a JSON value into a node. JSON values carry no positions, so
+    /// every span points at the file as a whole.
+    pub fn from_json(value: &serde_json::Value, file: FileId) -> Node {
+        let span = Span::file_only(file);
+        let kind = match value {
+            serde_json::Value::Null => NodeKind::Null,
+            serde_json::Value::Bool(b) => NodeKind::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => NodeKind::Int(i),
+                None => NodeKind::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => NodeKind::Str(s.clone()),
+            serde_json::Value::Array(items) => {
+                NodeKind::Seq(items.iter().map(|v| Node::from_json(v, file)).collect())
+            }
+            serde_json::Value::Object(map) => NodeKind::Map(
+                map.iter()
+                    .map(|(k, v)| {
+                        (
+                            Node {
+                                kind: NodeKind::Str(k.clone()),
+                                span,
+                            },
+                            Node::from_json(v, file),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node { kind, span }
+    }
+}
+
+/// Limits on the YAML reader itself, applied before any decoding.
+#[derive(Clone, Debug)]
+pub struct ParseLimits {
+    /// Largest accepted input, in bytes.
+    pub max_bytes: usize,
+    /// Deepest nesting of lists and mappings.
+    pub max_depth: usize,
+    /// Most nodes in one document.
+    pub max_nodes: usize,
+    /// Most alias uses (`*name`) in one document.
+    pub max_aliases: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_bytes: 4 << 20,
+            max_depth: 48,
+            max_nodes: 250_000,
+            max_aliases: 1_000,
+        }
+    }
+}
+
+/// Parses YAML (or JSON, which YAML reads too) into a located tree.
+///
+/// `file` is the id the spans will carry. A syntax error, a duplicate key, a
+/// tab used for indentation or an exceeded limit gives one diagnostic located
+/// where the parser stopped.
+pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node, Diagnostic> {
+    if text.len() > limits.max_bytes {
+        return Err(Diagnostic::new(
+            Code::LimitExceeded,
+            Span::file_only(file),
+            format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                text.len(),
+                limits.max_bytes
+            ),
+        )
+        .with_help("split the file or raise the limit (--max-file-bytes)"));
+    }
+    // A byte-order mark is harmless; strip it so that column numbers on the
+    // first line stay right.
+    let (text, shift) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
+    if text.trim().is_empty() {
+        return Err(
+            Diagnostic::new(Code::Syntax, Span::file_only(file), "file is empty")
+                .with_help("a ruleset or inspection is a YAML mapping"),
+        );
+    }
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = limits.max_depth;
+    budget.max_nodes = limits.max_nodes;
+    budget.max_aliases = limits.max_aliases;
+    budget.max_total_scalar_bytes = limits.max_bytes.saturating_mul(2);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    match serde_saphyr::from_str_with_options::<RawNode>(text, options) {
+        Ok(raw) => Ok(raw.into_node(file, text, shift)),
+        Err(err) => {
+            let mut span = Span::file_only(file);
+            let mut have_offset = false;
+            if let Some(loc) = err.location() {
+                let (start, len) = (loc.span().byte_offset(), loc.span().byte_len());
+                if let Some(start) = start {
+                    have_offset = true;
+                    let start = usize::try_from(start).unwrap_or(0);
+                    span.start = start + shift;
+                    span.end = span.start + len.and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
+                }
+                span.line = u32::try_from(loc.line()).unwrap_or(0);
+                span.column = u32::try_from(loc.column()).unwrap_or(0);
+            }
+            if !have_offset && span.line > 0 {
+                span.start = offset_of(text, span.line, span.column) + shift;
+                span.end = span.start;
+            }
+            let message = first_line(&err.without_snippet().to_string());
+            let code = if message.contains("budget") || message.contains("limit") {
+                Code::LimitExceeded
+            } else {
+                Code::Syntax
+            };
+            Err(Diagnostic::new(code, span, message))
+        }
+    }
+}
+
+/// The byte offset of a one-based line and character column in `text`.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0usize;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            let col = (column as usize).saturating_sub(1);
+            return offset + l.char_indices().nth(col).map_or(l.len(), |(b, _)| b);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+fn first_line(s: &str) -> String {
+    let mut line = s.lines().next().unwrap_or("").trim();
+    // The location is shown separately, so drop the parser's own suffix.
+    if let Some(at) = line.rfind(" at line ") {
+        line = &line[..at];
+    }
+    let line = line.trim_end_matches(|c: char| c == ',' || c.is_whitespace());
+    // Lowercase the first letter so that messages read the same as ours.
+    let mut chars = line.chars();
+    match chars.next() {
+        Some(c) => c
+            .to_lowercase()
+            .chain(chars)
+            .collect::<String>()
+            .trim_end_matches('.')
+            .to_string(),
+        None => "invalid YAML".to_string(),
+    }
+}
+
+/// The tree as serde-saphyr hands it over, before spans are converted.
+struct RawNode(Spanned<RawKind>);
+
+enum RawKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<RawNode>),
+    Map(Vec<(RawNode, RawNode)>),
+}
+
+impl RawNode {
+    fn into_node(self, file: FileId, text: &str, shift: usize) -> Node {
+        let loc = self.0.referenced;
+        let s = loc.span();
+        let start = s
+            .byte_offset()
+            .and_then(|o| usize::try_from(o).ok())
+            .unwrap_or(0);
+        let len = s
+            .byte_len()
+            .and_then(|o| usize::try_from(o).ok())
+            .unwrap_or(0);
+        let start = start.min(text.len());
+        let end = (start + len).min(text.len());
+        let span = Span {
+            file,
+            start: start + shift,
+            end: end + shift,
+            line: u32::try_from(loc.line()).unwrap_or(0),
+            column: u32::try_from(loc.column()).unwrap_or(0),
+        };
+        let kind = match self.0.value {
+            RawKind::Null => NodeKind::Null,
+            RawKind::Bool(b) => NodeKind::Bool(b),
+            RawKind::Int(i) => NodeKind::Int(i),
+            RawKind::Float(f) => NodeKind::Float(f),
+            RawKind::Str(s) => NodeKind::Str(s),
+            RawKind::Seq(items) => NodeKind::Seq(
+                items
+                    .into_iter()
+                    .map(|n| n.into_node(file, text, shift))
+                    .collect(),
+            ),
+            RawKind::Map(entries) => NodeKind::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            k.into_node(file, text, shift),
+                            v.into_node(file, text, shift),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node { kind, span }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Spanned::<RawKind>::deserialize(d).map(RawNode)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawKind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawKind, E> {
+        Ok(RawKind::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawKind, E> {
+        Ok(RawKind::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawKind, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => RawKind::Int(i),
+            Err(_) => RawKind::Float(v as f64),
+        })
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawKind, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => RawKind::Int(i),
+            Err(_) => RawKind::Float(v as f64),
+        })
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawKind, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => RawKind::Int(i),
+            Err(_) => RawKind::Float(v as f64),
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawKind, E> {
+        Ok(RawKind::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawKind, E> {
+        Ok(RawKind::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawKind, E> {
+        Ok(RawKind::Str(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawKind, E> {
+        Ok(RawKind::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<RawKind, E> {
+        Ok(RawKind::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawKind, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawKind, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<RawNode>()? {
+            items.push(item);
+        }
+        Ok(RawKind::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawKind, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((k, v)) = map.next_entry::<RawNode, RawNode>()? {
+            entries.push((k, v));
+        }
+        Ok(RawKind::Map(entries))
+    }
+}

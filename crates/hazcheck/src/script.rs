@@ -1,0 +1,239 @@
+//! The Rhai sandbox for rule conditions that no declarative form covers.
+//!
+//! Scripts are single expressions (statements, loops and `eval` are
+//! rejected when the ruleset is compiled) run on a raw engine that has only
+//! the core, logic, math, string, array and map packages: no file or module
+//! access, no clock, no printing. Every limit of [`Limits`] that concerns
+//! scripts is set explicitly, so debug and release builds behave alike.
+//!
+//! A script reads answers through variables named after item ids with dots
+//! replaced by underscores (`excavation.depth` is `excavation_depth`). The
+//! items a script reads are found when it is compiled; when one of them is
+//! unanswered the script is not run and the condition is undetermined.
+
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage, CorePackage,
+    LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{AST, Dynamic, Engine, OptimizationLevel, Scope};
+
+use crate::limits::Limits;
+
+/// The variable name a script uses for an item id.
+pub fn var_name(item_id: &str) -> String {
+    item_id.replace(['.', '-'], "_")
+}
+
+/// Builds the locked-down engine used both to compile and to run scripts.
+pub fn engine(limits: &Limits) -> Engine {
+    let mut e = Engine::new_raw();
+    e.register_global_module(CorePackage::new().as_shared_module());
+    e.register_global_module(LogicPackage::new().as_shared_module());
+    e.register_global_module(BasicMathPackage::new().as_shared_module());
+    e.register_global_module(BasicStringPackage::new().as_shared_module());
+    e.register_global_module(MoreStringPackage::new().as_shared_module());
+    e.register_global_module(BasicArrayPackage::new().as_shared_module());
+    e.register_global_module(BasicMapPackage::new().as_shared_module());
+    e.set_max_operations(limits.max_script_operations.max(1));
+    e.set_max_call_levels(limits.max_script_call_levels);
+    e.set_max_expr_depths(limits.max_script_expr_depth, limits.max_script_expr_depth);
+    e.set_max_string_size(limits.max_script_string.max(1));
+    e.set_max_array_size(limits.max_script_array.max(1));
+    e.set_max_map_size(limits.max_script_map.max(1));
+    e.set_max_variables(4_096);
+    e.set_max_functions(0);
+    e.set_allow_looping(false);
+    e.set_strict_variables(true);
+    e.disable_symbol("eval");
+    e.disable_symbol("print");
+    e.disable_symbol("debug");
+    // Constants in the compile scope would be folded into the AST; the
+    // placeholders are plain variables, and optimisation stays simple.
+    e.set_optimization_level(OptimizationLevel::Simple);
+    e
+}
+
+/// A compiled script and the items it reads.
+#[derive(Clone, Debug)]
+pub struct Script {
+    /// The compiled expression.
+    pub ast: AST,
+    /// Indices of the items the script reads, with their variable names.
+    pub reads: Vec<(usize, String)>,
+    /// Whether it reads the `inspection_date` variable.
+    pub reads_date: bool,
+}
+
+/// A compile error with its position inside the script text (one-based;
+/// zero when unknown).
+#[derive(Clone, Debug)]
+pub struct ScriptError {
+    /// The message.
+    pub message: String,
+    /// Line within the script.
+    pub line: usize,
+    /// Column within the line.
+    pub column: usize,
+}
+
+/// Compiles a script against the items of a ruleset. `items` lists every
+/// item id, in index order.
+pub fn compile(engine: &Engine, text: &str, items: &[String]) -> Result<Script, ScriptError> {
+    let mut scope = Scope::new();
+    for id in items {
+        scope.push(var_name(id), Dynamic::UNIT);
+    }
+    scope.push("inspection_date", Dynamic::UNIT);
+    let ast = engine
+        .compile_expression_with_scope(&scope, text)
+        .map_err(|e| {
+            let pos = e.position();
+            ScriptError {
+                message: e.err_type().to_string(),
+                line: pos.line().unwrap_or(0),
+                column: pos.position().unwrap_or(0),
+            }
+        })?;
+    let idents = identifiers(text);
+    let reads = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            let v = var_name(id);
+            idents.contains(&v.as_str()).then_some((i, v))
+        })
+        .collect();
+    let reads_date = idents.contains(&"inspection_date");
+    Ok(Script {
+        ast,
+        reads,
+        reads_date,
+    })
+}
+
+/// Runs a compiled script with the variables it reads already in `scope`.
+pub fn run(engine: &Engine, script: &Script, scope: &mut Scope<'_>) -> Result<bool, String> {
+    match engine.eval_ast_with_scope::<Dynamic>(scope, &script.ast) {
+        Ok(v) => v
+            .as_bool()
+            .map_err(|t| format!("script returned {t}, expected a boolean (true or false)")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The identifiers in a script, outside string literals and comments. This
+/// over-approximates the variables read (a property name counts too), which
+/// only ever makes a condition undetermined a little more often.
+fn identifiers(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' | b'`' | b'\'' => {
+                let quote = b;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    i += 1;
+                    if c == b'\\' {
+                        i += 1;
+                    } else if c == quote {
+                        break;
+                    }
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|c| *c != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len()
+                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
+                {
+                    i += 1;
+                }
+                i += 2;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    i += 1;
+                }
+                if let Some(s) = text.get(start..i) {
+                    out.push(s);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items() -> Vec<String> {
+        vec!["a.depth".to_string(), "b.ok".to_string()]
+    }
+
+    #[test]
+    fn compiles_and_runs_an_expression() {
+        let e = engine(&Limits::default());
+        let s = compile(&e, "a_depth > 3 && !b_ok", &items()).unwrap();
+        assert_eq!(s.reads.iter().map(|r| r.0).collect::<Vec<_>>(), vec![0, 1]);
+        let mut scope = Scope::new();
+        scope.push("a_depth", 3.5_f64);
+        scope.push("b_ok", false);
+        assert_eq!(run(&e, &s, &mut scope), Ok(true));
+    }
+
+    #[test]
+    fn rejects_unknown_variables_with_a_position() {
+        let e = engine(&Limits::default());
+        let err = compile(&e, "a_depth > 3 &&\n  missing_item", &items()).unwrap_err();
+        assert!(err.message.contains("missing_item"), "{}", err.message);
+        assert_eq!((err.line, err.column), (2, 3));
+    }
+
+    #[test]
+    fn rejects_statements_loops_and_eval() {
+        let e = engine(&Limits::default());
+        for text in ["let x = 1", "loop { }", "eval(\"1\")", "fn f() { 1 }"] {
+            assert!(compile(&e, text, &items()).is_err(), "{text} compiled");
+        }
+    }
+
+    #[test]
+    fn operation_limit_stops_runaway_scripts() {
+        let limits = Limits {
+            max_script_operations: 50,
+            ..Limits::default()
+        };
+        let e = engine(&limits);
+        let s = compile(
+            &e,
+            "[1,2,3,4,5,6,7,8,9].map(|x| x * 2).map(|x| x + 1).len() > 0 && \"ab\".pad(10000, 'x').len() > 0",
+            &[],
+        );
+        // Either the string limit or the operation limit stops it; it must
+        // not run to completion.
+        if let Ok(s) = s {
+            let mut scope = Scope::new();
+            assert!(run(&e, &s, &mut scope).is_err());
+        }
+    }
+
+    #[test]
+    fn identifiers_skip_strings_and_comments() {
+        assert_eq!(
+            identifiers("a_x == \"b_y\" // c_z\n && d"),
+            vec!["a_x", "d"]
+        );
+    }
+}
