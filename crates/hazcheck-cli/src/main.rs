@@ -1,3 +1,33 @@
-mod render;
+//! The `hazcheck` command: check rulesets, run their tests, evaluate
+//! inspections, compare versions.
+//!
+//! `main` only maps outcomes to exit codes: 0 when all is well, 1 when a
+//! check found errors, a test failed or a verdict reached `--fail-on`, and 2
+//! for usage, input and I/O errors.
 
-fn main() {}
+mod cli;
+mod render;
+mod report_text;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = <cli::Args as clap::Parser>::parse();
+    let mut out = std::io::stdout().lock();
+    match cli::run(args, &mut out) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`hazcheck ... | head`) is not an error.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = out.flush();
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

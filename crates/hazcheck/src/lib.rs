@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod builtin;
 pub mod compile;
 pub mod date;
 pub mod decimal;
@@ -62,6 +63,7 @@ pub mod load;
 pub mod model;
 pub mod node;
 pub mod report;
+pub mod schema;
 pub mod script;
 pub mod span;
 

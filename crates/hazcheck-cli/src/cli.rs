@@ -1,0 +1,365 @@
+//! Command-line arguments and the commands they run.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use hazcheck::diagnostic::Diagnostic;
+use hazcheck::schema::{SchemaKind, schema_text};
+use hazcheck::{
+    EvalOptions, Inspection, Lang, Library, Limits, LoadOutcome, Loader, SourceMap, Verdict,
+};
+
+use crate::{render, report_text};
+
+/// Executable work-safety hazard checklists.
+#[derive(Debug, Parser)]
+#[command(name = "hazcheck", version, about, max_term_width = 100)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate rulesets (files or folders) and report every problem.
+    Check {
+        /// Ruleset files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+        /// Fail on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Evaluate inspections and print their reports.
+    Eval {
+        /// A built-in ruleset id, or a ruleset file or folder.
+        #[arg(long)]
+        ruleset: String,
+        /// Inspection files (YAML or JSON); `-` reads standard input.
+        #[arg(required = true)]
+        inspections: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+        /// Language of texts.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+        /// Show why each rule fired or did not.
+        #[arg(long)]
+        explain: bool,
+        /// Exit with 1 when a verdict reaches this level.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// Reject inspections with invalid answers instead of treating those
+        /// answers as missing.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Print the JSON Schema (draft-07) of a document kind.
+    Schema {
+        /// Which schema.
+        #[arg(value_enum)]
+        kind: SchemaArg,
+    },
+    /// List the built-in rulesets.
+    List,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FailOn {
+    Major,
+    Ordinary,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SchemaArg {
+    Ruleset,
+    Inspection,
+    Report,
+}
+
+/// Runs a command; the result is the exit code.
+pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
+    match args.command {
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+        } => check(&paths, format, deny_warnings, out),
+        Command::Eval {
+            ruleset,
+            inspections,
+            format,
+            lang,
+            explain,
+            fail_on,
+            strict,
+        } => {
+            let lang = match lang {
+                LangArg::Zh => Lang::Zh,
+                LangArg::En => Lang::En,
+            };
+            eval(
+                &ruleset,
+                &inspections,
+                format,
+                lang,
+                explain,
+                fail_on,
+                strict,
+                out,
+            )
+        }
+        Command::Schema { kind } => {
+            let kind = match kind {
+                SchemaArg::Ruleset => SchemaKind::Ruleset,
+                SchemaArg::Inspection => SchemaKind::Inspection,
+                SchemaArg::Report => SchemaKind::Report,
+            };
+            out.write_all(schema_text(kind).as_bytes())?;
+            Ok(0)
+        }
+        Command::List => list(out),
+    }
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn check(
+    paths: &[PathBuf],
+    format: CheckFormat,
+    deny_warnings: bool,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    for p in paths {
+        if !p.exists() {
+            bail!("no such file or folder: {}", p.display());
+        }
+    }
+    let mut loader = Loader::new(Limits::default());
+    for p in paths {
+        loader.add_path(p);
+    }
+    let outcome = loader.load();
+    let errors = outcome.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = outcome.diagnostics.len() - errors;
+    let text = match format {
+        CheckFormat::Human => {
+            let mut s = render::human(&outcome.diagnostics, &outcome.sources, color());
+            s.push_str(&render::summary(errors, warnings, outcome.files.len()));
+            s.push('\n');
+            s
+        }
+        CheckFormat::Json => render::json(&outcome.diagnostics, &outcome.sources, &outcome.files),
+        CheckFormat::Sarif => render::sarif(
+            &outcome.diagnostics,
+            &outcome.sources,
+            env!("CARGO_PKG_VERSION"),
+        ),
+        CheckFormat::Junit => render::junit(&outcome.diagnostics, &outcome.sources, &outcome.files),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(u8::from(errors > 0 || (deny_warnings && warnings > 0)))
+}
+
+/// Loads a ruleset named by a built-in id or a path.
+pub fn load_ruleset(spec: &str) -> Result<Library> {
+    let path = Path::new(spec);
+    let outcome = if path.exists() {
+        let mut loader = Loader::new(Limits::default());
+        loader.add_path(path);
+        // Includes of shipped rulesets resolve from disk next to the file.
+        loader.load()
+    } else {
+        let outcome = hazcheck::builtin::load(Limits::default());
+        if outcome
+            .library
+            .as_ref()
+            .is_some_and(|l| l.versions(spec).is_empty())
+        {
+            let known: Vec<String> = outcome
+                .library
+                .as_ref()
+                .map(|l| l.ids().map(String::from).collect())
+                .unwrap_or_default();
+            bail!(
+                "`{spec}` is neither a file nor a built-in ruleset (built-in: {})",
+                known.join(", ")
+            );
+        }
+        outcome
+    };
+    library_or_errors(outcome)
+}
+
+fn library_or_errors(outcome: LoadOutcome) -> Result<Library> {
+    if let Some(lib) = outcome.library {
+        return Ok(lib);
+    }
+    let errors: Vec<Diagnostic> = outcome
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    let text = render::human(&errors, &outcome.sources, false);
+    bail!("the ruleset has errors:\n{text}")
+}
+
+fn read_input(path: &Path) -> Result<(String, String)> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("cannot read standard input")?;
+        return Ok(("<stdin>".to_string(), s));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not valid UTF-8 (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok((path.display().to_string(), text))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval(
+    ruleset: &str,
+    inspections: &[PathBuf],
+    format: ReportFormat,
+    lang: Lang,
+    explain: bool,
+    fail_on: Option<FailOn>,
+    strict: bool,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let library = load_ruleset(ruleset)?;
+    let limits = Limits::default();
+    let options = EvalOptions { explain };
+    let mut code = 0u8;
+    let mut reports = Vec::new();
+    for path in inspections {
+        let (name, text) = read_input(path)?;
+        let mut sources = SourceMap::new();
+        let inspection = match Inspection::parse(&text, &name, &mut sources, &limits) {
+            Ok(i) => i,
+            Err(diags) => {
+                let rendered = render::human(&diags, &sources, false);
+                bail!("{name} is not a valid inspection:\n{rendered}");
+            }
+        };
+        let report = library
+            .evaluate(&inspection, &options)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if strict && !report.input_diagnostics.is_empty() {
+            let list: Vec<String> = report
+                .input_diagnostics
+                .iter()
+                .map(|d| format!("  {}: {} ({})", d.code, d.message, d.item))
+                .collect();
+            bail!(
+                "{name} has invalid answers (--strict):\n{}",
+                list.join("\n")
+            );
+        }
+        let fails = match fail_on {
+            Some(FailOn::Major) => report.verdict == Verdict::Major,
+            Some(FailOn::Ordinary) => report.verdict >= Verdict::Ordinary,
+            None => false,
+        };
+        if fails {
+            code = 1;
+        }
+        reports.push(report);
+    }
+    let text = match format {
+        ReportFormat::Json => {
+            if reports.len() == 1 {
+                reports[0].to_json()
+            } else {
+                let mut s = serde_json::to_string_pretty(&reports)?;
+                s.push('\n');
+                s
+            }
+        }
+        ReportFormat::Human => reports
+            .iter()
+            .map(|r| report_text::human(r, lang, explain))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ReportFormat::Markdown => reports
+            .iter()
+            .map(|r| report_text::markdown(r, lang, explain))
+            .collect::<Vec<_>>()
+            .join("\n---\n\n"),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(code)
+}
+
+fn list(out: &mut dyn Write) -> Result<u8> {
+    let outcome = hazcheck::builtin::load(Limits::default());
+    let library = library_or_errors(outcome)?;
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{:<16} {:<8} {:<25} {:<14} {:>5} {:>6} {:>6}  {}\n",
+        "ruleset", "version", "in force", "domain", "items", "rules", "major", "title"
+    ));
+    for id in library.ids() {
+        for v in library.versions(id) {
+            let info = v.info();
+            let period = match info.effective_to {
+                Some(to) => format!("{}..{}", info.effective_from, to),
+                None => format!("{}..", info.effective_from),
+            };
+            let major = v
+                .model()
+                .rules
+                .iter()
+                .filter(|r| r.level.value == hazcheck::Level::Major)
+                .count();
+            s.push_str(&format!(
+                "{:<16} {:<8} {:<25} {:<14} {:>5} {:>6} {:>6}  {}\n",
+                info.id,
+                info.version,
+                period,
+                info.domain.as_deref().unwrap_or("-"),
+                v.item_count(),
+                v.rule_count(),
+                major,
+                info.title.get(Lang::Zh)
+            ));
+        }
+    }
+    out.write_all(s.as_bytes())?;
+    Ok(0)
+}

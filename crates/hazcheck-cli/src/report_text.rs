@@ -1,0 +1,365 @@
+//! Reports as text for people: a terminal rendering and Markdown.
+
+use std::fmt::Write;
+
+use hazcheck::report::{Evidence, Finding, Report, TraceNode};
+use hazcheck::{Lang, Level};
+
+fn level_name(level: Level, lang: Lang) -> &'static str {
+    match (level, lang) {
+        (Level::Major, Lang::Zh) => "重大事故隐患",
+        (Level::Ordinary, Lang::Zh) => "一般事故隐患",
+        (Level::Major, Lang::En) => "major hazard",
+        (Level::Ordinary, Lang::En) => "ordinary hazard",
+    }
+}
+
+fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+fn answer_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_string(),
+        serde_json::Value::Bool(true) => "yes".to_string(),
+        serde_json::Value::Bool(false) => "no".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn evidence_line(e: &Evidence, lang: Lang) -> String {
+    format!(
+        "{} = {}  ({}; {})",
+        e.item,
+        answer_text(&e.answer),
+        e.prompt.get(lang),
+        e.condition
+    )
+}
+
+fn finding_header(f: &Finding, lang: Lang) -> String {
+    let mut s = format!(
+        "[{}] {} — {}",
+        level_name(f.level, lang),
+        f.rule,
+        f.title.get(lang)
+    );
+    if let Some(from) = f.escalated_from {
+        let _ = write!(
+            s,
+            " ({} {})",
+            t(lang, "升级自", "escalated from"),
+            level_name(from, lang)
+        );
+    }
+    s
+}
+
+fn basis_line(f: &Finding, lang: Lang) -> String {
+    let b = &f.basis;
+    let mut s = format!("{} {}", b.title.get(lang), b.clause);
+    if let Some(n) = &b.number {
+        let _ = write!(s, "（{n}）");
+    }
+    if !b.verified {
+        let _ = write!(s, " [{}]", t(lang, "条款未核实", "clause not verified"));
+    }
+    s
+}
+
+/// The report as plain text for a terminal.
+pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
+    let mut s = String::new();
+    let site = r
+        .inspection
+        .site
+        .name
+        .as_deref()
+        .or(r.inspection.site.id.as_deref())
+        .unwrap_or("-");
+    let _ = writeln!(
+        s,
+        "{} {} ({} {})",
+        r.ruleset.title.get(lang),
+        r.ruleset.id,
+        t(lang, "版本", "version"),
+        r.ruleset.version
+    );
+    let _ = writeln!(
+        s,
+        "{}: {}  {}: {}",
+        t(lang, "检查日期", "date"),
+        r.inspection.date,
+        t(lang, "场所", "site"),
+        site
+    );
+    let _ = writeln!(
+        s,
+        "{}: {}",
+        t(lang, "结论", "verdict"),
+        r.verdict.describe(lang)
+    );
+    if !r.complete && !r.findings.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {}",
+            t(
+                lang,
+                "注意：部分规则因缺少回答无法判定",
+                "note: some rules could not be decided for missing answers"
+            )
+        );
+    }
+    for f in &r.findings {
+        let _ = writeln!(s, "\n{}", finding_header(f, lang));
+        let _ = writeln!(s, "  {}: {}", t(lang, "依据", "basis"), basis_line(f, lang));
+        if f.needs_confirmation {
+            let _ = writeln!(
+                s,
+                "  {}",
+                t(lang, "须经人工确认", "needs confirmation by a person")
+            );
+        }
+        if let Some(reason) = &f.escalation_reason {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                t(lang, "升级原因", "escalated because"),
+                reason.get(lang)
+            );
+        }
+        for e in &f.evidence {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                t(lang, "证据", "evidence"),
+                evidence_line(e, lang)
+            );
+        }
+        if !f.counted.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                t(lang, "计入要素", "counted"),
+                f.counted.join("; ")
+            );
+        }
+        if let Some(g) = &f.guidance {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                t(lang, "整改要求", "what to do"),
+                g.get(lang)
+            );
+        }
+        for e in &f.rectification {
+            let _ = writeln!(s, "  - {}", e.get(lang));
+        }
+        if let Some(due) = f.due {
+            let _ = writeln!(s, "  {}: {}", t(lang, "整改期限", "due"), due);
+        }
+    }
+    for e in &r.excepted {
+        let _ = writeln!(
+            s,
+            "\n[{}] {} — {}",
+            t(lang, "已排除", "excepted"),
+            e.rule,
+            e.title.get(lang)
+        );
+        let _ = writeln!(
+            s,
+            "  {}: {}",
+            t(lang, "排除理由", "reason"),
+            e.reason.get(lang)
+        );
+        for ev in &e.exception_evidence {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                t(lang, "证据", "evidence"),
+                evidence_line(ev, lang)
+            );
+        }
+    }
+    if !r.undetermined.is_empty() {
+        let _ = writeln!(s, "\n{}:", t(lang, "无法判定的规则", "undetermined rules"));
+        for u in &r.undetermined {
+            let _ = write!(s, "  {} — {}", u.rule, u.title.get(lang));
+            if !u.missing.is_empty() {
+                let _ = write!(
+                    s,
+                    " ({}: {})",
+                    t(lang, "缺少", "missing"),
+                    u.missing.join(", ")
+                );
+            }
+            if let Some(e) = &u.error {
+                let _ = write!(s, " ({e})");
+            }
+            s.push('\n');
+        }
+    }
+    if !r.input_diagnostics.is_empty() {
+        let _ = writeln!(s, "\n{}:", t(lang, "回答问题", "answer problems"));
+        for d in &r.input_diagnostics {
+            let _ = writeln!(s, "  {} {}", d.code, d.message);
+        }
+    }
+    if explain {
+        if let Some(ex) = &r.explanations {
+            let _ = writeln!(s, "\n{}:", t(lang, "判定过程", "explanation"));
+            for e in ex {
+                let _ = writeln!(s, "  {} → {}", e.rule, e.outcome);
+                if let Some(a) = &e.applies_if {
+                    let _ = writeln!(s, "    applies if:");
+                    tree(&mut s, a, 3);
+                }
+                tree(&mut s, &e.when, 2);
+                if let Some(u) = &e.unless {
+                    let _ = writeln!(s, "    unless:");
+                    tree(&mut s, u, 3);
+                }
+            }
+        }
+    }
+    let c = &r.counts;
+    let _ = writeln!(
+        s,
+        "\n{}: {} {}, {} {}, {} {}, {} {}",
+        t(lang, "统计", "counts"),
+        c.major,
+        t(lang, "重大", "major"),
+        c.ordinary,
+        t(lang, "一般", "ordinary"),
+        c.undetermined,
+        t(lang, "无法判定", "undetermined"),
+        c.excepted,
+        t(lang, "已排除", "excepted")
+    );
+    s
+}
+
+fn tree(s: &mut String, n: &TraceNode, depth: usize) {
+    let pad = "  ".repeat(depth);
+    let _ = write!(s, "{pad}{} = {}", n.condition, n.value);
+    if !n.answers.is_empty() {
+        let a: Vec<String> = n
+            .answers
+            .iter()
+            .map(|a| format!("{}: {}", a.item, answer_text(&a.answer)))
+            .collect();
+        let _ = write!(s, "  [{}]", a.join(", "));
+    }
+    if let Some(e) = &n.error {
+        let _ = write!(s, "  error: {e}");
+    }
+    s.push('\n');
+    for c in &n.children {
+        tree(s, c, depth + 1);
+    }
+}
+
+/// The report as Markdown, for a ticket or a pull-request comment.
+pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
+    let mut s = String::new();
+    let site = r
+        .inspection
+        .site
+        .name
+        .as_deref()
+        .or(r.inspection.site.id.as_deref())
+        .unwrap_or("-");
+    let _ = writeln!(
+        s,
+        "## {} ({} {})\n",
+        r.ruleset.title.get(lang),
+        r.ruleset.id,
+        r.ruleset.version
+    );
+    let _ = writeln!(
+        s,
+        "- {}: {}",
+        t(lang, "检查日期", "Date"),
+        r.inspection.date
+    );
+    let _ = writeln!(s, "- {}: {}", t(lang, "场所", "Site"), site);
+    let _ = writeln!(
+        s,
+        "- {}: **{}**\n",
+        t(lang, "结论", "Verdict"),
+        r.verdict.describe(lang)
+    );
+    if !r.findings.is_empty() {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            t(lang, "级别", "Level"),
+            t(lang, "规则", "Rule"),
+            t(lang, "问题", "Finding"),
+            t(lang, "依据", "Basis"),
+            t(lang, "期限", "Due")
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|");
+        for f in &r.findings {
+            let mut level = level_name(f.level, lang).to_string();
+            if f.needs_confirmation {
+                level.push_str(t(lang, "（待确认）", " (to confirm)"));
+            }
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {} | {} |",
+                level,
+                f.rule,
+                f.title.get(lang).replace('|', "\\|"),
+                basis_line(f, lang).replace('|', "\\|"),
+                f.due.map_or("-".to_string(), |d| d.to_string())
+            );
+        }
+        s.push('\n');
+        for f in &r.findings {
+            let _ = writeln!(s, "### `{}` {}\n", f.rule, f.title.get(lang));
+            for e in &f.evidence {
+                let _ = writeln!(s, "- {}", evidence_line(e, lang));
+            }
+            if let Some(g) = &f.guidance {
+                let _ = writeln!(
+                    s,
+                    "\n{}: {}",
+                    t(lang, "整改要求", "What to do"),
+                    g.get(lang)
+                );
+            }
+            for e in &f.rectification {
+                let _ = writeln!(s, "- [ ] {}", e.get(lang));
+            }
+            s.push('\n');
+        }
+    }
+    if !r.undetermined.is_empty() {
+        let _ = writeln!(
+            s,
+            "### {}\n",
+            t(lang, "无法判定的规则", "Undetermined rules")
+        );
+        for u in &r.undetermined {
+            let _ = writeln!(
+                s,
+                "- `{}` {} ({}: {})",
+                u.rule,
+                u.title.get(lang),
+                t(lang, "缺少", "missing"),
+                u.missing.join(", ")
+            );
+        }
+        s.push('\n');
+    }
+    if explain {
+        let _ = writeln!(s, "```text\n{}```", human(r, lang, true));
+    }
+    s
+}
