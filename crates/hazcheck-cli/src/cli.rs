@@ -68,6 +68,29 @@ enum Command {
     },
     /// List the built-in rulesets.
     List,
+    /// Run ruleset test cases (files, or folders holding `tests/` folders).
+    Test {
+        /// Test files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+        format: TestFormat,
+        /// Print the coverage table.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when rule or clause coverage of a tested ruleset version is
+        /// below this percentage.
+        #[arg(long, value_name = "PCT")]
+        min_coverage: Option<f64>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum TestFormat {
+    Human,
+    Json,
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -146,6 +169,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         Command::List => list(out),
+        Command::Test {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        } => crate::test_cmd::run(
+            &paths,
+            format == TestFormat::Human,
+            format == TestFormat::Junit,
+            coverage,
+            min_coverage,
+            out,
+        ),
     }
 }
 
@@ -220,7 +256,7 @@ pub fn load_ruleset(spec: &str) -> Result<Library> {
     library_or_errors(outcome)
 }
 
-fn library_or_errors(outcome: LoadOutcome) -> Result<Library> {
+pub(crate) fn library_or_errors(outcome: LoadOutcome) -> Result<Library> {
     if let Some(lib) = outcome.library {
         return Ok(lib);
     }

@@ -8,6 +8,7 @@
 mod cli;
 mod render;
 mod report_text;
+mod test_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;

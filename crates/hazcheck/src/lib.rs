@@ -66,6 +66,7 @@ pub mod report;
 pub mod schema;
 pub mod script;
 pub mod span;
+pub mod testing;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,895 @@
+//! Ruleset test cases and coverage.
+//!
+//! A test file is a list of filled-in checklists next to a ruleset (by
+//! convention `rulesets/<id>/tests/*.yaml`), each with what must come out:
+//! the verdict, the findings that must be present or absent, undetermined
+//! and excepted rules. A case can be a variation of another (`base:`), so
+//! that a boundary table stays short. Running the cases also measures
+//! coverage: for every rule, whether some case saw it fire and some case
+//! saw it decided as not firing; for every cited clause, whether some case
+//! made a rule citing it fire.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::decode::Decoder;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::EvalOptions;
+use crate::inspection::{Answer, Inspection, PreviousInspection, Site};
+use crate::limits::Limits;
+use crate::load::Library;
+use crate::model::{Level, Sp};
+use crate::node::{self, Node, NodeKind};
+use crate::report::{Report, Verdict};
+use crate::span::{FileId, SourceMap, Span};
+
+/// A parsed test file.
+#[derive(Clone, Debug)]
+pub struct TestFile {
+    /// The file.
+    pub file: FileId,
+    /// The ruleset the cases run against.
+    pub ruleset: Sp<String>,
+    /// The cases, in file order.
+    pub cases: Vec<Case>,
+}
+
+/// One test case, after `base:` chains are resolved.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Its name, unique in the file.
+    pub name: Sp<String>,
+    /// The inspection it evaluates.
+    pub inspection: Inspection,
+    /// What must come out.
+    pub expect: Expect,
+}
+
+/// What a case expects.
+#[derive(Clone, Debug, Default)]
+pub struct Expect {
+    /// The verdict.
+    pub verdict: Option<Verdict>,
+    /// Whether every rule must be decided.
+    pub complete: Option<bool>,
+    /// The exact set of findings (when given).
+    pub findings: Option<Vec<ExpectedFinding>>,
+    /// Findings that must be among the findings.
+    pub includes: Vec<ExpectedFinding>,
+    /// Rules that must not fire.
+    pub absent: Vec<Sp<String>>,
+    /// The exact set of undetermined rules (when given).
+    pub undetermined: Option<Vec<Sp<String>>>,
+    /// Rules that must be excepted.
+    pub excepted: Vec<Sp<String>>,
+    /// Codes of input diagnostics that must be reported.
+    pub input_diagnostics: Vec<Sp<String>>,
+    /// Where `expect:` was written.
+    pub span: Span,
+}
+
+/// A finding a case expects.
+#[derive(Clone, Debug)]
+pub struct ExpectedFinding {
+    /// The rule.
+    pub rule: Sp<String>,
+    /// Its level, if checked.
+    pub level: Option<Level>,
+    /// Whether it was escalated, if checked.
+    pub escalated: Option<bool>,
+    /// Whether it needs confirmation, if checked.
+    pub needs_confirmation: Option<bool>,
+    /// Its due date, if checked.
+    pub due: Option<Date>,
+    /// Members an "at least N of" must have counted, if checked.
+    pub counted: Option<usize>,
+}
+
+/// The outcome of one case.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    /// The case name.
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What did not match, one line each.
+    pub failures: Vec<String>,
+    /// The ruleset version used.
+    pub version: Option<String>,
+    /// The verdict it got.
+    pub verdict: Option<Verdict>,
+    /// The rules that fired.
+    pub fired: Vec<String>,
+    /// The answers it evaluated, for failure messages.
+    #[serde(skip)]
+    pub answers: Vec<(String, serde_json::Value)>,
+    /// Line of the case in its file.
+    pub line: u32,
+}
+
+/// The outcome of one test file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileResult {
+    /// The file name.
+    pub file: String,
+    /// The ruleset id.
+    pub ruleset: String,
+    /// Case results in file order.
+    pub cases: Vec<CaseResult>,
+}
+
+/// Coverage of one ruleset version.
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    /// The ruleset id.
+    pub ruleset: String,
+    /// The version.
+    pub version: String,
+    /// Per rule: fired somewhere, decided as not firing somewhere.
+    pub rules: Vec<RuleCoverage>,
+    /// Per cited clause: some case made a rule citing it fire.
+    pub clauses: Vec<ClauseCoverage>,
+}
+
+/// Coverage of one rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleCoverage {
+    /// The rule id.
+    pub rule: String,
+    /// Some case saw it fire.
+    pub fired: bool,
+    /// Some case saw it decided as not firing.
+    pub not_fired: bool,
+}
+
+/// Coverage of one clause.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClauseCoverage {
+    /// The document id.
+    pub document: String,
+    /// The clause.
+    pub clause: String,
+    /// Some case made a rule citing it fire.
+    pub exercised: bool,
+}
+
+impl Coverage {
+    /// Percentage of rules seen both firing and not firing.
+    pub fn rule_percent(&self) -> f64 {
+        percent(
+            self.rules.iter().filter(|r| r.fired && r.not_fired).count(),
+            self.rules.len(),
+        )
+    }
+
+    /// Percentage of cited clauses exercised.
+    pub fn clause_percent(&self) -> f64 {
+        percent(
+            self.clauses.iter().filter(|c| c.exercised).count(),
+            self.clauses.len(),
+        )
+    }
+}
+
+fn percent(n: usize, total: usize) -> f64 {
+    if total == 0 {
+        100.0
+    } else {
+        (n as f64) * 100.0 / (total as f64)
+    }
+}
+
+/// A whole test run.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestRun {
+    /// Results per test file.
+    pub files: Vec<FileResult>,
+    /// Coverage per ruleset version that has test cases.
+    pub coverage: Vec<Coverage>,
+}
+
+impl TestRun {
+    /// Number of passed and failed cases.
+    pub fn counts(&self) -> (usize, usize) {
+        let all = self.files.iter().flat_map(|f| &f.cases);
+        let passed = all.clone().filter(|c| c.passed).count();
+        (passed, all.count() - passed)
+    }
+}
+
+/// Parses a test file. Problems are returned as diagnostics located in it.
+pub fn parse(
+    text: &str,
+    name: &str,
+    sources: &mut SourceMap,
+    limits: &Limits,
+) -> Result<TestFile, Vec<Diagnostic>> {
+    let file = sources.add(name, text);
+    let node = node::parse_yaml(text, file, &limits.ruleset_parse()).map_err(|d| vec![d])?;
+    let mut dec = Decoder::new();
+    let out = decode_file(&mut dec, &node, file, limits);
+    match out {
+        Some(t) if dec.diags.iter().all(|d| !d.is_error()) => Ok(t),
+        _ => {
+            if dec.diags.is_empty() {
+                dec.error(Code::InvalidValue, node.span, "invalid test file");
+            }
+            Err(dec.diags)
+        }
+    }
+}
+
+/// The raw, unresolved form of a case.
+struct RawCase<'n> {
+    name: Sp<String>,
+    base: Option<Sp<String>>,
+    node: &'n Node,
+    expect: Option<Expect>,
+}
+
+const CASE_KEYS: &[&str] = &[
+    "name",
+    "base",
+    "date",
+    "site",
+    "inspector",
+    "answers",
+    "remove",
+    "previous",
+    "expect",
+];
+
+fn decode_file(dec: &mut Decoder, node: &Node, file: FileId, limits: &Limits) -> Option<TestFile> {
+    let mut m = dec.map(node, "a test file")?;
+    let ruleset = dec.req(&mut m, "ruleset", |d, n| d.ident(n));
+    let defaults = m.take("defaults");
+    let cases_node = m.take("cases");
+    m.finish(dec, &["ruleset", "defaults", "cases"]);
+    let Some(cases_node) = cases_node else {
+        dec.error(
+            Code::MissingKey,
+            node.span,
+            "missing key `cases` in a test file",
+        );
+        return None;
+    };
+    let NodeKind::Seq(list) = &cases_node.kind else {
+        dec.error(Code::InvalidValue, cases_node.span, "`cases` is a list");
+        return None;
+    };
+    let mut raw: Vec<RawCase<'_>> = Vec::new();
+    for n in list {
+        let Some(mut cm) = dec.map(n, "a test case") else {
+            continue;
+        };
+        let name = dec.req(&mut cm, "name", |d, n| d.string(n));
+        let base = dec.opt(&mut cm, "base", |d, n| d.string(n));
+        let expect = dec.req(&mut cm, "expect", expect);
+        for k in CASE_KEYS {
+            cm.take(k);
+        }
+        cm.finish(dec, CASE_KEYS);
+        let Some(name) = name else { continue };
+        if let Some(first) = raw.iter().find(|r| r.name.value == name.value) {
+            dec.diags.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    name.span,
+                    format!("duplicate case name `{}`", name.value),
+                )
+                .with_secondary(first.name.span, "first defined here"),
+            );
+            continue;
+        }
+        raw.push(RawCase {
+            name,
+            base,
+            node: n,
+            expect,
+        });
+    }
+    let mut cases = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        // Resolve the base chain, innermost first.
+        let mut chain: Vec<&RawCase<'_>> = vec![r];
+        let mut cur = r;
+        let mut ok = true;
+        while let Some(b) = &cur.base {
+            match raw.iter().find(|x| x.name.value == b.value) {
+                Some(x) if chain.iter().any(|c| c.name.value == x.name.value) => {
+                    dec.error(
+                        Code::InvalidValue,
+                        b.span,
+                        format!("case `{}` is its own base through a cycle", r.name.value),
+                    );
+                    ok = false;
+                    break;
+                }
+                Some(x) => {
+                    chain.push(x);
+                    cur = x;
+                }
+                None => {
+                    dec.error(
+                        Code::InvalidValue,
+                        b.span,
+                        format!("no case named `{}` in this file", b.value),
+                    );
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let mut layers: Vec<&Node> = Vec::new();
+        if let Some(d) = defaults {
+            layers.push(d);
+        }
+        layers.extend(chain.iter().rev().map(|c| c.node));
+        let Some(inspection) = build_inspection(dec, &ruleset, &layers, limits, file) else {
+            continue;
+        };
+        let Some(expect) = r.expect.clone() else {
+            continue;
+        };
+        let _ = i;
+        cases.push(Case {
+            name: r.name.clone(),
+            inspection,
+            expect,
+        });
+    }
+    Some(TestFile {
+        file,
+        ruleset: ruleset?,
+        cases,
+    })
+}
+
+/// Builds an inspection from layers (defaults, then each base, then the
+/// case), later layers overriding earlier ones answer by answer.
+fn build_inspection(
+    dec: &mut Decoder,
+    ruleset: &Option<Sp<String>>,
+    layers: &[&Node],
+    limits: &Limits,
+    file: FileId,
+) -> Option<Inspection> {
+    let ruleset = ruleset.clone()?;
+    let mut date: Option<Sp<Date>> = None;
+    let mut site = Site::default();
+    let mut inspector = None;
+    let mut answers: BTreeMap<String, Sp<Answer>> = BTreeMap::new();
+    let mut previous: Option<PreviousInspection> = None;
+    for layer in layers {
+        if let Some(n) = layer.get("date") {
+            date = dec.date(n).or(date);
+        }
+        if let Some(n) = layer.get("site") {
+            let wrapped = Node {
+                kind: NodeKind::Map(vec![
+                    (
+                        str_node("ruleset", n.span),
+                        str_node(&ruleset.value, n.span),
+                    ),
+                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("site", n.span), n.clone()),
+                ]),
+                span: n.span,
+            };
+            match Inspection::from_node(&wrapped, limits) {
+                Ok(i) => site = i.site,
+                Err(d) => dec.diags.extend(d),
+            }
+        }
+        if let Some(n) = layer.get("inspector") {
+            inspector = dec.string(n).map(|s| s.value);
+        }
+        if let Some(n) = layer.get("answers") {
+            let wrapped = Node {
+                kind: NodeKind::Map(vec![
+                    (
+                        str_node("ruleset", n.span),
+                        str_node(&ruleset.value, n.span),
+                    ),
+                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("answers", n.span), n.clone()),
+                ]),
+                span: n.span,
+            };
+            match Inspection::from_node(&wrapped, limits) {
+                Ok(i) => answers.extend(i.answers),
+                Err(d) => dec.diags.extend(d),
+            }
+            // A null answer in a variation removes the base's answer.
+            if let NodeKind::Map(entries) = &n.kind {
+                for (k, v) in entries {
+                    if v.kind == NodeKind::Null {
+                        if let Some(k) = k.as_str() {
+                            answers.remove(k);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(n) = layer.get("remove") {
+            if let Some(list) = dec.list(n, |d, n| d.ident(n)) {
+                for id in list {
+                    answers.remove(&id.value);
+                }
+            }
+        }
+        if let Some(n) = layer.get("previous") {
+            let wrapped = Node {
+                kind: NodeKind::Map(vec![
+                    (
+                        str_node("ruleset", n.span),
+                        str_node(&ruleset.value, n.span),
+                    ),
+                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("previous", n.span), n.clone()),
+                ]),
+                span: n.span,
+            };
+            match Inspection::from_node(&wrapped, limits) {
+                Ok(i) => previous = i.previous,
+                Err(d) => dec.diags.extend(d),
+            }
+        }
+    }
+    let Some(date) = date else {
+        let span = layers.last().map_or(Span::file_only(file), |n| n.span);
+        dec.error(
+            Code::MissingKey,
+            span,
+            "the case has no `date` (give it in the case, a base or `defaults`)",
+        );
+        return None;
+    };
+    Some(Inspection {
+        ruleset,
+        id: None,
+        date,
+        site,
+        inspector,
+        answers,
+        previous,
+    })
+}
+
+fn str_node(s: &str, span: Span) -> Node {
+    Node {
+        kind: NodeKind::Str(s.to_string()),
+        span,
+    }
+}
+
+fn verdict(dec: &mut Decoder, n: &Node) -> Option<Verdict> {
+    match n.as_str() {
+        Some("clear") => Some(Verdict::Clear),
+        Some("incomplete") => Some(Verdict::Incomplete),
+        Some("ordinary") => Some(Verdict::Ordinary),
+        Some("major") => Some(Verdict::Major),
+        _ => {
+            dec.error(
+                Code::InvalidValue,
+                n.span,
+                "expected a verdict: clear, incomplete, ordinary or major",
+            );
+            None
+        }
+    }
+}
+
+fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
+    if let Some(rule) = n.as_str() {
+        let rule = dec.ident(n).unwrap_or(Sp::new(rule.to_string(), n.span));
+        return Some(ExpectedFinding {
+            rule,
+            level: None,
+            escalated: None,
+            needs_confirmation: None,
+            due: None,
+            counted: None,
+        });
+    }
+    let mut m = dec.map(n, "an expected finding (a rule id, or `rule` with `level`, `escalated`, `needs_confirmation`, `due`, `counted`)")?;
+    let rule = dec.req(&mut m, "rule", |d, n| d.ident(n));
+    let level = dec.opt(&mut m, "level", |d, n| match n.as_str() {
+        Some("ordinary") => Some(Level::Ordinary),
+        Some("major") => Some(Level::Major),
+        _ => {
+            d.error(Code::InvalidValue, n.span, "expected `ordinary` or `major`");
+            None
+        }
+    });
+    let escalated = dec
+        .opt(&mut m, "escalated", |d, n| d.boolean(n))
+        .map(|b| b.value);
+    let needs_confirmation = dec
+        .opt(&mut m, "needs_confirmation", |d, n| d.boolean(n))
+        .map(|b| b.value);
+    let due = dec.opt(&mut m, "due", |d, n| d.date(n)).map(|d| d.value);
+    let counted = dec
+        .opt(&mut m, "counted", |d, n| d.uint(n))
+        .map(|c| c.value as usize);
+    m.finish(
+        dec,
+        &[
+            "rule",
+            "level",
+            "escalated",
+            "needs_confirmation",
+            "due",
+            "counted",
+        ],
+    );
+    Some(ExpectedFinding {
+        rule: rule?,
+        level,
+        escalated,
+        needs_confirmation,
+        due,
+        counted,
+    })
+}
+
+fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
+    let mut m = dec.map(n, "an expectation")?;
+    let verdict = dec.opt(&mut m, "verdict", verdict);
+    let complete = dec
+        .opt(&mut m, "complete", |d, n| d.boolean(n))
+        .map(|b| b.value);
+    let findings = dec.opt(&mut m, "findings", |d, n| d.list(n, expected_finding));
+    let includes = dec
+        .opt(&mut m, "includes", |d, n| d.list(n, expected_finding))
+        .unwrap_or_default();
+    let absent = dec
+        .opt(&mut m, "absent", |d, n| d.list(n, |d, n| d.ident(n)))
+        .unwrap_or_default();
+    let undetermined = dec.opt(&mut m, "undetermined", |d, n| d.list(n, |d, n| d.ident(n)));
+    let excepted = dec
+        .opt(&mut m, "excepted", |d, n| d.list(n, |d, n| d.ident(n)))
+        .unwrap_or_default();
+    let input_diagnostics = dec
+        .opt(&mut m, "input_diagnostics", |d, n| {
+            d.list(n, |d, n| d.string(n))
+        })
+        .unwrap_or_default();
+    let span = m.span();
+    m.finish(
+        dec,
+        &[
+            "verdict",
+            "complete",
+            "findings",
+            "includes",
+            "absent",
+            "undetermined",
+            "excepted",
+            "input_diagnostics",
+        ],
+    );
+    Some(Expect {
+        verdict,
+        complete,
+        findings,
+        includes,
+        absent,
+        undetermined,
+        excepted,
+        input_diagnostics,
+        span,
+    })
+}
+
+/// Runs the cases of several test files against a library and measures
+/// coverage. Cases whose ruleset or version cannot be chosen fail with the
+/// reason.
+pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRun {
+    let mut results = Vec::new();
+    // (ruleset, version) -> rule id -> (fired, not fired)
+    let mut seen: BTreeMap<(String, String), HashMap<String, (bool, bool)>> = BTreeMap::new();
+    for tf in files {
+        let mut cases = Vec::new();
+        for case in &tf.cases {
+            let answers: Vec<(String, serde_json::Value)> = case
+                .inspection
+                .answers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.to_json()))
+                .collect();
+            let line = case.name.span.line;
+            match library.evaluate(&case.inspection, &EvalOptions { explain: true }) {
+                Ok(report) => {
+                    let key = (report.ruleset.id.clone(), report.ruleset.version.clone());
+                    let entry = seen.entry(key).or_default();
+                    for e in report.explanations.iter().flatten() {
+                        let slot = entry.entry(e.rule.clone()).or_default();
+                        match e.outcome.as_str() {
+                            "fired" => slot.0 = true,
+                            "passed" | "excepted" | "not_applicable" => slot.1 = true,
+                            _ => {}
+                        }
+                    }
+                    let failures = compare(&case.expect, &report);
+                    cases.push(CaseResult {
+                        name: case.name.value.clone(),
+                        passed: failures.is_empty(),
+                        failures,
+                        version: Some(report.ruleset.version.clone()),
+                        verdict: Some(report.verdict),
+                        fired: report.findings.iter().map(|f| f.rule.clone()).collect(),
+                        answers,
+                        line,
+                    });
+                }
+                Err(e) => cases.push(CaseResult {
+                    name: case.name.value.clone(),
+                    passed: false,
+                    failures: vec![e.to_string()],
+                    version: None,
+                    verdict: None,
+                    fired: Vec::new(),
+                    answers,
+                    line,
+                }),
+            }
+        }
+        results.push(FileResult {
+            file: sources.name(tf.file).to_string(),
+            ruleset: tf.ruleset.value.clone(),
+            cases,
+        });
+    }
+    let mut coverage = Vec::new();
+    for ((id, version), rules_seen) in &seen {
+        let Some(rs) = library
+            .versions(id)
+            .iter()
+            .find(|v| v.info().version == *version)
+        else {
+            continue;
+        };
+        let mut rules = Vec::new();
+        let mut clauses: BTreeMap<(String, String), bool> = BTreeMap::new();
+        for r in &rs.compiled.rules {
+            let (fired, not_fired) = rules_seen.get(&r.id).copied().unwrap_or_default();
+            rules.push(RuleCoverage {
+                rule: r.id.clone(),
+                fired,
+                not_fired,
+            });
+            let mut cite = |b: &crate::compile::CBasis| {
+                let doc = rs
+                    .documents
+                    .get(b.document)
+                    .map_or(String::new(), |d| d.id.value.clone());
+                let slot = clauses.entry((doc, b.clause.clone())).or_default();
+                *slot |= fired;
+            };
+            cite(&r.basis);
+            for b in &r.also {
+                cite(b);
+            }
+            for e in &r.escalate {
+                if let Some(b) = &e.basis {
+                    cite(b);
+                }
+            }
+        }
+        coverage.push(Coverage {
+            ruleset: id.clone(),
+            version: version.clone(),
+            rules,
+            clauses: clauses
+                .into_iter()
+                .map(|((document, clause), exercised)| ClauseCoverage {
+                    document,
+                    clause,
+                    exercised,
+                })
+                .collect(),
+        });
+    }
+    TestRun {
+        files: results,
+        coverage,
+    }
+}
+
+fn describe_finding(e: &ExpectedFinding) -> String {
+    let mut parts = Vec::new();
+    if let Some(l) = e.level {
+        parts.push(l.as_str().to_string());
+    }
+    if let Some(b) = e.escalated {
+        parts.push(if b {
+            "escalated".into()
+        } else {
+            "not escalated".into()
+        });
+    }
+    if let Some(b) = e.needs_confirmation {
+        parts.push(if b {
+            "needs confirmation".into()
+        } else {
+            "no confirmation".into()
+        });
+    }
+    if let Some(d) = e.due {
+        parts.push(format!("due {d}"));
+    }
+    if let Some(c) = e.counted {
+        parts.push(format!("{c} counted"));
+    }
+    if parts.is_empty() {
+        e.rule.value.clone()
+    } else {
+        format!("{} ({})", e.rule.value, parts.join(", "))
+    }
+}
+
+fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
+    let Some(f) = report.findings.iter().find(|f| f.rule == e.rule.value) else {
+        let state = if report.undetermined.iter().any(|u| u.rule == e.rule.value) {
+            "it is undetermined"
+        } else if report.excepted.iter().any(|x| x.rule == e.rule.value) {
+            "it was excepted"
+        } else {
+            "it did not fire"
+        };
+        out.push(format!(
+            "expected finding {}, but {state}",
+            describe_finding(e)
+        ));
+        return;
+    };
+    if let Some(l) = e.level {
+        if f.level != l {
+            out.push(format!(
+                "finding {}: expected level {}, got {}",
+                e.rule.value,
+                l.as_str(),
+                f.level.as_str()
+            ));
+        }
+    }
+    if let Some(b) = e.escalated {
+        if f.escalated_from.is_some() != b {
+            out.push(format!(
+                "finding {}: expected {}escalated, got {}escalated",
+                e.rule.value,
+                if b { "" } else { "not " },
+                if f.escalated_from.is_some() {
+                    ""
+                } else {
+                    "not "
+                }
+            ));
+        }
+    }
+    if let Some(b) = e.needs_confirmation {
+        if f.needs_confirmation != b {
+            out.push(format!(
+                "finding {}: expected needs_confirmation {b}, got {}",
+                e.rule.value, f.needs_confirmation
+            ));
+        }
+    }
+    if let Some(d) = e.due {
+        if f.due != Some(d) {
+            out.push(format!(
+                "finding {}: expected due {d}, got {}",
+                e.rule.value,
+                f.due.map_or("none".to_string(), |d| d.to_string())
+            ));
+        }
+    }
+    if let Some(c) = e.counted {
+        if f.counted.len() != c {
+            out.push(format!(
+                "finding {}: expected {c} counted members, got {} ({})",
+                e.rule.value,
+                f.counted.len(),
+                f.counted.join("; ")
+            ));
+        }
+    }
+}
+
+/// Compares a report with an expectation; each mismatch is one line.
+fn compare(e: &Expect, r: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(v) = e.verdict {
+        if r.verdict != v {
+            out.push(format!(
+                "expected verdict {}, got {}",
+                v.as_str(),
+                r.verdict.as_str()
+            ));
+        }
+    }
+    if let Some(c) = e.complete {
+        if r.complete != c {
+            out.push(format!("expected complete: {c}, got {}", r.complete));
+        }
+    }
+    if let Some(list) = &e.findings {
+        for f in list {
+            check_finding(f, r, &mut out);
+        }
+        let expected: BTreeSet<&str> = list.iter().map(|f| f.rule.value.as_str()).collect();
+        for f in &r.findings {
+            if !expected.contains(f.rule.as_str()) {
+                out.push(format!(
+                    "unexpected finding {} ({})",
+                    f.rule,
+                    f.level.as_str()
+                ));
+            }
+        }
+    }
+    for f in &e.includes {
+        check_finding(f, r, &mut out);
+    }
+    for a in &e.absent {
+        if r.findings.iter().any(|f| f.rule == a.value) {
+            out.push(format!("expected {} not to fire, but it did", a.value));
+        }
+    }
+    if let Some(list) = &e.undetermined {
+        let expected: BTreeSet<&str> = list.iter().map(|s| s.value.as_str()).collect();
+        let got: BTreeSet<&str> = r.undetermined.iter().map(|u| u.rule.as_str()).collect();
+        for m in expected.difference(&got) {
+            out.push(format!(
+                "expected {m} to be undetermined, but it was decided"
+            ));
+        }
+        for m in got.difference(&expected) {
+            let missing = r
+                .undetermined
+                .iter()
+                .find(|u| u.rule == *m)
+                .map(|u| u.missing.join(", "))
+                .unwrap_or_default();
+            out.push(format!(
+                "unexpected undetermined rule {m} (missing: {missing})"
+            ));
+        }
+    }
+    for x in &e.excepted {
+        if !r.excepted.iter().any(|f| f.rule == x.value) {
+            out.push(format!(
+                "expected {} to be excepted, but it was not",
+                x.value
+            ));
+        }
+    }
+    for code in &e.input_diagnostics {
+        if !r
+            .input_diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == code.value || d.code.slug() == code.value)
+        {
+            out.push(format!(
+                "expected input diagnostic {}, got {}",
+                code.value,
+                if r.input_diagnostics.is_empty() {
+                    "none".to_string()
+                } else {
+                    r.input_diagnostics
+                        .iter()
+                        .map(|d| d.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ));
+        }
+    }
+    out
+}
