@@ -315,7 +315,7 @@ fn eval(
         };
         let report = library
             .evaluate(&inspection, &options)
-            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{name}: [{}] {e}", e.code()))?;
         if strict && !report.input_diagnostics.is_empty() {
             let list: Vec<String> = report
                 .input_diagnostics

@@ -210,8 +210,8 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
             let _ = writeln!(s, "  {} {}", d.code, d.message);
         }
     }
-    if explain {
-        if let Some(ex) = &r.explanations {
+    if explain
+        && let Some(ex) = &r.explanations {
             let _ = writeln!(s, "\n{}:", t(lang, "判定过程", "explanation"));
             for e in ex {
                 let _ = writeln!(s, "  {} → {}", e.rule, e.outcome);
@@ -226,7 +226,6 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
                 }
             }
         }
-    }
     let c = &r.counts;
     let _ = writeln!(
         s,

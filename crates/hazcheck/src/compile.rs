@@ -16,7 +16,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::Limits;
 use crate::model::*;
 use crate::script::{self, Script};
-use crate::span::{FileId, Span};
+use crate::span::{FileId, SourceMap, Span};
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,18 +224,24 @@ pub struct Merged {
 pub(crate) fn compile(
     merged: &Merged,
     limits: &Limits,
+    sources: &SourceMap,
+    quiet_unused: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Compiled> {
     let errors_before = diags.iter().filter(|d| d.is_error()).count();
     let m = &merged.model;
-    let mut cx = Cx::new(m, limits, diags);
+    let mut cx = Cx::new(m, limits, sources, diags);
     cx.check_counts(merged.file);
     cx.index();
     cx.check_texts();
     let items = cx.compile_items();
     let params = cx.compile_params();
     let rules = cx.compile_rules();
-    cx.check_unused();
+    // Unused-item, -parameter and -document warnings are noise while the
+    // file has errors: a rule that failed to decode reads nothing.
+    if !quiet_unused && cx.diags.iter().filter(|d| d.is_error()).count() == errors_before {
+        cx.check_unused();
+    }
     let rule_order = cx.order_rules(&rules);
     let item_order = cx.order_items(&items);
     let Cx {
@@ -269,6 +275,7 @@ pub(crate) struct Compiled {
 
 struct Cx<'a> {
     m: &'a RulesetFile,
+    sources: &'a SourceMap,
     limits: &'a Limits,
     diags: &'a mut Vec<Diagnostic>,
     items: HashMap<&'a str, usize>,
@@ -289,9 +296,15 @@ struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(m: &'a RulesetFile, limits: &'a Limits, diags: &'a mut Vec<Diagnostic>) -> Cx<'a> {
+    fn new(
+        m: &'a RulesetFile,
+        limits: &'a Limits,
+        sources: &'a SourceMap,
+        diags: &'a mut Vec<Diagnostic>,
+    ) -> Cx<'a> {
         Cx {
             m,
+            sources,
             limits,
             diags,
             items: HashMap::new(),
@@ -581,15 +594,14 @@ impl<'a> Cx<'a> {
         let m = self.m;
         let mut out = Vec::with_capacity(m.items.len());
         for (i, x) in m.items.iter().enumerate() {
-            if let Some(s) = &x.section {
-                if !self.sections.contains_key(s.value.as_str()) {
+            if let Some(s) = &x.section
+                && !self.sections.contains_key(s.value.as_str()) {
                     self.push(Diagnostic::new(
                         Code::UnknownSection,
                         s.span,
                         format!("unknown section `{}`", s.value),
                     ));
                 }
-            }
             let kind = x.kind.value;
             let is_choice = matches!(kind, ItemType::Choice | ItemType::MultiChoice);
             if is_choice && x.options.is_empty() {
@@ -625,15 +637,14 @@ impl<'a> Cx<'a> {
                     ));
                 }
             }
-            if let (Some(lo), Some(hi)) = (&x.min, &x.max) {
-                if lo.value > hi.value {
+            if let (Some(lo), Some(hi)) = (&x.min, &x.max)
+                && lo.value > hi.value {
                     self.push(Diagnostic::new(
                         Code::InvalidValue,
                         hi.span,
                         format!("`max` {} is below `min` {}", hi.value, lo.value),
                     ));
                 }
-            }
             // Applicability counts as reading an item: an item that only
             // decides whether others apply is not unused.
             let applies_if = x.applies_if.as_ref().and_then(|c| {
@@ -895,7 +906,10 @@ impl<'a> Cx<'a> {
                         names.join(" → ")
                     ),
                 );
-                for (i, _) in cycle.iter().zip(0..) {
+                let mut members = cycle.clone();
+                members.sort_unstable();
+                members.dedup();
+                for i in &members {
                     if let Some(refs) = self.rule_deps.get(*i) {
                         for (target, sp) in refs {
                             if cycle.contains(target) {
@@ -1035,7 +1049,7 @@ impl<'a> Cx<'a> {
         if depth > self.limits.max_condition_depth {
             self.push(Diagnostic::new(
                 Code::LimitExceeded,
-                c.item.as_ref().map(|i| i.span).unwrap_or_default(),
+                c.at.0,
                 format!(
                     "conditions nested deeper than {}",
                     self.limits.max_condition_depth
@@ -1076,8 +1090,8 @@ impl<'a> Cx<'a> {
                     (CountRef::Param(i), max, p.param.span)
                 }
             };
-            if let Some(max_n) = max_n {
-                if max_n > len || max_n == 0 {
+            if let Some(max_n) = max_n
+                && (max_n > len || max_n == 0) {
                     self.push(
                         Diagnostic::new(
                             Code::UnreachableCount,
@@ -1092,7 +1106,6 @@ impl<'a> Cx<'a> {
                     );
                     return None;
                 }
-            }
             return Some(Cond::AtLeast { n, of });
         }
         if let Some(r) = &c.rule {
@@ -1136,8 +1149,8 @@ impl<'a> Cx<'a> {
         if let Some(s) = &c.script {
             return self.script(s, ctx);
         }
-        if let Some(season) = &c.season {
-            if c.item.is_none() {
+        if let Some(season) = &c.season
+            && c.item.is_none() {
                 let window = SeasonWindow {
                     from: season.from.value,
                     to: season.to.value,
@@ -1151,7 +1164,6 @@ impl<'a> Cx<'a> {
                     ),
                 });
             }
-        }
         let item_id = c.item.as_ref()?;
         let item = self.item_ref(item_id)?;
         if let Ctx::Item(deps) = ctx {
@@ -1609,7 +1621,7 @@ impl<'a> Cx<'a> {
             }
             Err(e) => {
                 self.push(
-                    Diagnostic::new(Code::ScriptError, script_span(s, e.line, e.column), format!("script does not compile: {}", e.message))
+                    Diagnostic::new(Code::ScriptError, script_span(self.sources, s, e.line, e.column), format!("script does not compile: {}", e.message))
                         .with_help("a script is one Rhai expression over answers, named after item ids with `.` and `-` written as `_`"),
                 );
                 None
@@ -1681,33 +1693,35 @@ fn duration_label(d: &Duration) -> String {
     parts.join(" ")
 }
 
-/// Maps a position inside a script to the file. For a plain or quoted
-/// scalar on one line the column is shifted by where the scalar starts; for
-/// a block scalar (`|`), the script's lines start on the following lines,
-/// so the line is shifted and the column is taken as written.
-fn script_span(s: &Sp<String>, line: usize, column: usize) -> Span {
+/// Maps a position inside a script (one-based line and character column)
+/// to the file. The script's line is looked up in the file text from where
+/// the scalar starts, which works for plain, quoted and block scalars alike;
+/// when it cannot be found (escapes in a quoted string), the scalar's own
+/// start is used.
+fn script_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) -> Span {
     let mut span = s.span;
-    if line == 0 || !span.is_located() {
+    span.end = span.start;
+    let Some(file) = sources.get(span.file) else { return span };
+    let text: &str = &file.text;
+    let Some(script_line) = s.value.lines().nth(line.saturating_sub(1)) else { return span };
+    let needle = script_line.trim_start();
+    let lead = script_line.len() - needle.len();
+    if needle.is_empty() || line == 0 {
         return span;
     }
-    let line = line as u32;
-    let column = column as u32;
-    // A scalar that spans several lines in the file is a block scalar when
-    // its text starts after the indicator line.
-    let block = span.end > span.start && s.value.contains('\n');
-    if block {
-        span.line += line;
-        // The column inside the block is relative to its indentation, which
-        // is not known here; report the start of the line.
-        span.column = column.max(1);
-    } else if line == 1 {
-        span.column += column.saturating_sub(1);
-    } else {
-        span.line += line - 1;
-        span.column = column.max(1);
-    }
-    span.end = span.start;
-    span
+    let Some(rest) = text.get(span.start.min(text.len())..) else { return span };
+    let Some(found) = rest.find(needle) else { return span };
+    // Column counts characters of the script line, including its leading
+    // spaces, which are already skipped in `needle`.
+    let chars_in = column.saturating_sub(1);
+    let byte_in = script_line
+        .char_indices()
+        .nth(chars_in)
+        .map_or(script_line.len(), |(b, _)| b)
+        .saturating_sub(lead);
+    let start = span.start + found + byte_in;
+    let (l, c) = sources.line_col(span.file, start);
+    Span { file: span.file, start, end: start, line: l, column: c }
 }
 
 /// Orders `n` nodes so that each comes after its dependencies, or returns a
@@ -1762,11 +1776,14 @@ fn topo_order(n: usize, deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
     Ok(order)
 }
 
-/// Checks that versions of one ruleset do not overlap in time. `versions`
-/// holds (version label, from, to, span) tuples.
+/// A version's label, first and last day in force, and where its period
+/// was written.
+pub(crate) type VersionPeriod = (String, crate::date::Date, Option<crate::date::Date>, Span);
+
+/// Checks that versions of one ruleset do not overlap in time.
 pub(crate) fn check_versions(
     id: &str,
-    versions: &[(String, crate::date::Date, Option<crate::date::Date>, Span)],
+    versions: &[VersionPeriod],
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut sorted: Vec<_> = versions.iter().collect();

@@ -474,8 +474,8 @@ fn period(dec: &mut Decoder, node: &Node) -> Option<Period> {
     let to = dec.opt(&mut m, "to", |d, n| d.date(n));
     m.finish(dec, &["from", "to"]);
     let from = from?;
-    if let Some(to) = &to {
-        if to.value < from.value {
+    if let Some(to) = &to
+        && to.value < from.value {
             dec.error(
                 Code::InvalidDate,
                 to.span,
@@ -485,7 +485,6 @@ fn period(dec: &mut Decoder, node: &Node) -> Option<Period> {
                 ),
             );
         }
-    }
     Some(Period { from, to })
 }
 
@@ -739,7 +738,9 @@ fn item(dec: &mut Decoder, node: &Node) -> Option<Item> {
         id: id?,
         section,
         kind: kind?,
-        prompt: prompt?,
+        // A missing prompt is reported; the item stays known so that rules
+        // reading it do not cascade into unknown-item errors.
+        prompt: prompt.unwrap_or_default(),
         help,
         unit,
         min,
@@ -826,7 +827,7 @@ fn rule(dec: &mut Decoder, node: &Node) -> Option<Rule> {
         level: lvl?,
         basis: cited?,
         also,
-        title: title?,
+        title: title.unwrap_or_default(),
         guidance,
         deadline,
         needs_confirmation,
@@ -931,6 +932,7 @@ pub fn condition(dec: &mut Decoder, node: &Node) -> Option<Condition> {
         }),
         answered: dec.opt(&mut m, "answered", |d, n| d.boolean(n)),
         not_applicable: dec.opt(&mut m, "not_applicable", |d, n| d.boolean(n)),
+        at: Loc(span),
     };
     let all_keys: Vec<&str> = STANDALONE_OPS
         .iter()

@@ -38,7 +38,7 @@ impl Truth {
     }
 
     /// `not`: swaps true and false; unknown and not-applicable stay.
-    pub fn not(self) -> Truth {
+    pub fn negate(self) -> Truth {
         match self {
             Truth::True => Truth::False,
             Truth::False => Truth::True,
@@ -374,8 +374,8 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
             .unit
             .as_deref()
             .map_or(String::new(), |u| format!(" {u}"));
-        if let Some(min) = item.min {
-            if d < min {
+        if let Some(min) = item.min
+            && d < min {
                 return Err((
                     Code::AnswerOutOfRange,
                     format!(
@@ -384,9 +384,8 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
                     ),
                 ));
             }
-        }
-        if let Some(max) = item.max {
-            if d > max {
+        if let Some(max) = item.max
+            && d > max {
                 return Err((
                     Code::AnswerOutOfRange,
                     format!(
@@ -395,14 +394,13 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
                     ),
                 ));
             }
-        }
     }
     Ok(Ans::Val(val))
 }
 
 fn describe(a: &Answer) -> String {
     match a {
-        Answer::Bool(b) => format!("{}", if *b { "yes" } else { "no" }),
+        Answer::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
         Answer::Number(d) => format!("the number {d}"),
         Answer::Text(t) => format!("\"{}\"", crate::decode::truncate(t, 40)),
         Answer::List(_) => "a list".to_string(),
@@ -426,11 +424,10 @@ impl State<'_> {
             Truth::True => {
                 // An exception is granted only when it is established; an
                 // unanswered exception does not excuse.
-                if let Some(u) = &rule.unless {
-                    if self.eval(&u.when) == Truth::True {
+                if let Some(u) = &rule.unless
+                    && self.eval(&u.when) == Truth::True {
                         return (Outcome::Excepted, Truth::False);
                     }
-                }
                 let mut level = rule.level;
                 let mut escalation = None;
                 for (i, e) in rule.escalate.iter().enumerate() {
@@ -531,7 +528,7 @@ impl State<'_> {
                 }
                 Truth::any(acc)
             }
-            Cond::Not(x) => self.eval(x).not(),
+            Cond::Not(x) => self.eval(x).negate(),
             Cond::AtLeast { n, of } => {
                 let values: Vec<Truth> = of.iter().map(|x| self.eval(x)).collect();
                 self.at_least(n, &values)

@@ -71,6 +71,17 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
     }
 }
 
+/// A location that never makes two values unequal: two conditions written
+/// in different places are the same condition.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Loc(pub Span);
+
+impl PartialEq for Loc {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// A text in Chinese and English. Both are expected; a missing one is a
 /// warning (`W0402`), not an error, so a ruleset can be drafted in one
 /// language first.
@@ -578,6 +589,10 @@ pub struct Condition {
     /// Whether the item was answered "not applicable".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applicable: Option<Sp<bool>>,
+    /// Where the condition was written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub at: Loc,
 }
 
 /// The right-hand side of a comparison: a literal, a parameter, or another

@@ -183,6 +183,11 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.with_snippet = false;
+    // YAML 1.1 reads `y`, `n`, `on` and `off` as booleans, which would turn
+    // the key `n` of `at_least` into `false`. Only true/false are booleans
+    // here; `yes` and `no` stay strings and are accepted where a yes/no
+    // answer is expected.
+    options.strict_booleans = true;
     match serde_saphyr::from_str_with_options::<RawNode>(text, options) {
         Ok(raw) => Ok(raw.into_node(file, text, shift)),
         Err(err) => {

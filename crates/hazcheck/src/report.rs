@@ -193,19 +193,19 @@ pub struct Finding {
     /// The clause that makes it a hazard.
     pub basis: BasisRef,
     /// Further clauses.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<BasisRef>,
     /// The answers that made it fire.
     pub evidence: Vec<Evidence>,
     /// For "at least N of" conditions: the members that were counted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counted: Vec<String>,
     /// What to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guidance: Option<Text>,
     /// For a major finding: the five rectification elements to settle
     /// (responsibility, funds, measures, deadline, emergency plan).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rectification: Vec<Text>,
     /// Days allowed to rectify.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -291,10 +291,10 @@ pub struct TraceNode {
     /// Its value: `true`, `false`, `unknown` or `not_applicable`.
     pub value: String,
     /// The answers a leaf read.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<TraceAnswer>,
     /// The members of a compound node.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
     /// A script error.
     #[serde(skip_serializing_if = "Option::is_none")]

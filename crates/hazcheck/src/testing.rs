@@ -408,21 +408,19 @@ fn build_inspection(
             // A null answer in a variation removes the base's answer.
             if let NodeKind::Map(entries) = &n.kind {
                 for (k, v) in entries {
-                    if v.kind == NodeKind::Null {
-                        if let Some(k) = k.as_str() {
+                    if v.kind == NodeKind::Null
+                        && let Some(k) = k.as_str() {
                             answers.remove(k);
                         }
-                    }
                 }
             }
         }
-        if let Some(n) = layer.get("remove") {
-            if let Some(list) = dec.list(n, |d, n| d.ident(n)) {
+        if let Some(n) = layer.get("remove")
+            && let Some(list) = dec.list(n, |d, n| d.ident(n)) {
                 for id in list {
                     answers.remove(&id.value);
                 }
             }
-        }
         if let Some(n) = layer.get("previous") {
             let wrapped = Node {
                 kind: NodeKind::Map(vec![
@@ -749,8 +747,8 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
         ));
         return;
     };
-    if let Some(l) = e.level {
-        if f.level != l {
+    if let Some(l) = e.level
+        && f.level != l {
             out.push(format!(
                 "finding {}: expected level {}, got {}",
                 e.rule.value,
@@ -758,9 +756,8 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
                 f.level.as_str()
             ));
         }
-    }
-    if let Some(b) = e.escalated {
-        if f.escalated_from.is_some() != b {
+    if let Some(b) = e.escalated
+        && f.escalated_from.is_some() != b {
             out.push(format!(
                 "finding {}: expected {}escalated, got {}escalated",
                 e.rule.value,
@@ -772,26 +769,23 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
                 }
             ));
         }
-    }
-    if let Some(b) = e.needs_confirmation {
-        if f.needs_confirmation != b {
+    if let Some(b) = e.needs_confirmation
+        && f.needs_confirmation != b {
             out.push(format!(
                 "finding {}: expected needs_confirmation {b}, got {}",
                 e.rule.value, f.needs_confirmation
             ));
         }
-    }
-    if let Some(d) = e.due {
-        if f.due != Some(d) {
+    if let Some(d) = e.due
+        && f.due != Some(d) {
             out.push(format!(
                 "finding {}: expected due {d}, got {}",
                 e.rule.value,
                 f.due.map_or("none".to_string(), |d| d.to_string())
             ));
         }
-    }
-    if let Some(c) = e.counted {
-        if f.counted.len() != c {
+    if let Some(c) = e.counted
+        && f.counted.len() != c {
             out.push(format!(
                 "finding {}: expected {c} counted members, got {} ({})",
                 e.rule.value,
@@ -799,26 +793,23 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
                 f.counted.join("; ")
             ));
         }
-    }
 }
 
 /// Compares a report with an expectation; each mismatch is one line.
 fn compare(e: &Expect, r: &Report) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(v) = e.verdict {
-        if r.verdict != v {
+    if let Some(v) = e.verdict
+        && r.verdict != v {
             out.push(format!(
                 "expected verdict {}, got {}",
                 v.as_str(),
                 r.verdict.as_str()
             ));
         }
-    }
-    if let Some(c) = e.complete {
-        if r.complete != c {
+    if let Some(c) = e.complete
+        && r.complete != c {
             out.push(format!("expected complete: {c}, got {}", r.complete));
         }
-    }
     if let Some(list) = &e.findings {
         for f in list {
             check_finding(f, r, &mut out);

@@ -1,0 +1,13 @@
+//! Integration tests: the real `hazcheck` binary and the library, driven by
+//! the data files under `tests/` and `rulesets/`.
+//!
+//! Expected outputs live next to their inputs (`*.out`). Run the tests with
+//! `HAZCHECK_BLESS=1` to rewrite them after an intended change, then review
+//! the diff.
+
+mod cli;
+mod diagnostics;
+mod inspections;
+mod schema;
+mod shipped;
+mod support;

@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (the workspace folder).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// Runs the hazcheck binary from the repository root.
+pub fn hazcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hazcheck"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run hazcheck")
+}
+
+/// Runs the binary with text on standard input.
+pub fn hazcheck_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hazcheck"))
+        .args(args)
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn hazcheck");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Compares `actual` with the expected file, or rewrites it when
+/// `HAZCHECK_BLESS` is set.
+pub fn assert_snapshot(expected: &Path, actual: &str) {
+    if std::env::var_os("HAZCHECK_BLESS").is_some() {
+        std::fs::write(expected, actual).expect("write snapshot");
+        return;
+    }
+    let want = std::fs::read_to_string(expected)
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with HAZCHECK_BLESS=1", expected.display()));
+    if want != actual {
+        panic!(
+            "output differs from {}\n--- expected\n{want}\n--- actual\n{actual}\n(run with HAZCHECK_BLESS=1 to accept)",
+            expected.display()
+        );
+    }
+}
+
+/// Files under a folder with one of the given extensions, sorted.
+pub fn files_under(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| exts.iter().any(|e| x == *e)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
