@@ -1114,3 +1114,265 @@ fn five_elements() -> Vec<Text> {
     })
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Truth::{self, *};
+    use crate::{EvalOptions, Inspection, Library, Limits, Loader, SourceMap, Verdict};
+    use proptest::prelude::*;
+
+    const RULESET: &str = r#"
+ruleset: t
+title: {zh: 测试, en: Test}
+effective: {from: 2024-01-01}
+documents: [{id: d, title: {zh: 标准, en: Standard}, verified: true}]
+parameters:
+  - {id: limit, value: 2.5, unit: m, source: {document: d, clause: "1"}}
+  - id: by_kind
+    source: {document: d, clause: "2"}
+    table: {by: kind, values: [{option: high, value: 30}, {option: low, value: 50}]}
+  - id: n_by_kind
+    source: {document: d, clause: "2"}
+    table: {by: kind, values: [{option: high, value: 2}, {option: low, value: 3}]}
+items:
+  - {id: a, type: yes_no, not_applicable: true, prompt: {zh: 甲, en: A}}
+  - {id: b, type: yes_no, prompt: {zh: 乙, en: B}}
+  - {id: c, type: yes_no, prompt: {zh: 丙, en: C}}
+  - {id: x, type: number, prompt: {zh: 数, en: X}}
+  - {id: y, type: number, prompt: {zh: 数, en: Y}}
+  - {id: n, type: count, prompt: {zh: 个数, en: N}}
+  - id: kind
+    type: choice
+    prompt: {zh: 类别, en: Kind}
+    options: [{id: high, label: {zh: 高, en: High}}, {id: low, label: {zh: 低, en: Low}}]
+  - id: tags
+    type: multi_choice
+    prompt: {zh: 标签, en: Tags}
+    options: [{id: p, label: {zh: 甲, en: P}}, {id: q, label: {zh: 乙, en: Q}}]
+  - {id: d1, type: date, prompt: {zh: 日期, en: Date}}
+  - {id: t1, type: time, prompt: {zh: 时间, en: Time}}
+  - {id: s, type: text, prompt: {zh: 文本, en: Text}}
+rules:
+  - {id: r-is, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: a, is: false}}
+  - {id: r-not, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {not: {item: a, is: true}}}
+  - {id: r-all, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {all: [{item: a, is: true}, {item: b, is: true}]}}
+  - {id: r-any, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {any: [{item: b, is: true}, {item: c, is: true}]}}
+  - {id: r-gte, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, gte: {param: limit}}}
+  - {id: r-lt-factor, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, lt: {item: y, factor: 0.8}}}
+  - {id: r-between, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {not: {item: x, between: {min: 19.5, max: 23.5}}}}
+  - {id: r-table, level: ordinary, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {item: n, gt: {param: by_kind}}}
+  - {id: r-in, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: tags, in: [q]}}
+  - {id: r-hasall, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: tags, has_all: [p, q]}}
+  - {id: r-older, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: d1, older_than: {months: 1}}}
+  - {id: r-season, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {season: {from: "11-01", to: "05-31"}}}
+  - {id: r-time, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: t1, time_between: {from: "02:00", to: "05:00"}}}
+  - {id: r-match, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: s, matches: "^DH-[0-9]{4}$"}}
+  - {id: r-atleast, level: major, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {at_least: {n: {param: n_by_kind}, of: [{item: a, is: false}, {item: b, is: false}, {item: c, is: false}]}}}
+  - id: r-unless
+    level: ordinary
+    basis: {document: d, clause: "1"}
+    title: {zh: x, en: x}
+    when: {item: b, is: false}
+    unless: {when: {item: c, is: true}, reason: {zh: 例外, en: exception}}
+  - id: r-script
+    level: ordinary
+    basis: {document: d, clause: "1"}
+    title: {zh: x, en: x}
+    when: {script: "x > 10.0 && kind == \"high\""}
+"#;
+
+    fn library() -> Library {
+        let mut l = Loader::new(Limits::default());
+        l.add_memory("t.yaml", RULESET);
+        let out = l.load();
+        assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+        out.library.unwrap()
+    }
+
+    fn outcome(lib: &Library, date: &str, answers: &str, rule: &str) -> String {
+        let text = format!("ruleset: t\ndate: {date}\nanswers: {answers}\n");
+        let mut sources = SourceMap::new();
+        let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+        let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+        r.explanations.unwrap().into_iter().find(|e| e.rule == rule).unwrap().outcome
+    }
+
+    fn check(date: &str, answers: &str, rule: &str, want: &str) {
+        let lib = library();
+        assert_eq!(outcome(&lib, date, answers, rule), want, "{rule} with {answers} on {date}");
+    }
+
+    #[test]
+    fn yes_no_and_not_applicable() {
+        check("2025-01-01", "{a: no}", "r-is", "fired");
+        check("2025-01-01", "{a: yes}", "r-is", "passed");
+        check("2025-01-01", "{}", "r-is", "undetermined");
+        // Not applicable is never read as "no", and `not` keeps it.
+        check("2025-01-01", "{a: n/a}", "r-is", "not_applicable");
+        check("2025-01-01", "{a: n/a}", "r-not", "not_applicable");
+        check("2025-01-01", "{a: no}", "r-not", "fired");
+    }
+
+    #[test]
+    fn kleene_all_and_any_in_rules() {
+        // A missing unrelated answer does not block a decision.
+        check("2025-01-01", "{a: no}", "r-all", "passed");
+        check("2025-01-01", "{a: yes}", "r-all", "undetermined");
+        check("2025-01-01", "{c: yes}", "r-any", "fired");
+        check("2025-01-01", "{c: no}", "r-any", "undetermined");
+        check("2025-01-01", "{b: no, c: no}", "r-any", "passed");
+    }
+
+    #[test]
+    fn exact_decimal_boundaries() {
+        check("2025-01-01", "{x: 2.5}", "r-gte", "fired");
+        check("2025-01-01", "{x: 2.49}", "r-gte", "passed");
+        // 80% of 2.5 is exactly 2.0.
+        check("2025-01-01", "{x: 2.0, y: 2.5}", "r-lt-factor", "passed");
+        check("2025-01-01", "{x: 1.99, y: 2.5}", "r-lt-factor", "fired");
+        check("2025-01-01", "{x: 19.5}", "r-between", "passed");
+        check("2025-01-01", "{x: 23.5}", "r-between", "passed");
+        check("2025-01-01", "{x: 19.49}", "r-between", "fired");
+        check("2025-01-01", "{x: 23.51}", "r-between", "fired");
+        check("2025-01-01", "{x: 0.1}", "r-between", "fired");
+    }
+
+    #[test]
+    fn table_parameters_follow_the_category() {
+        check("2025-01-01", "{kind: high, n: 31}", "r-table", "fired");
+        check("2025-01-01", "{kind: high, n: 30}", "r-table", "passed");
+        check("2025-01-01", "{kind: low, n: 31}", "r-table", "passed");
+        check("2025-01-01", "{n: 31}", "r-table", "undetermined");
+    }
+
+    #[test]
+    fn choices_dates_seasons_times_and_regexes() {
+        check("2025-01-01", "{tags: [q]}", "r-in", "fired");
+        check("2025-01-01", "{tags: [p]}", "r-in", "passed");
+        check("2025-01-01", "{tags: [p, q]}", "r-hasall", "fired");
+        check("2025-01-01", "{tags: [q]}", "r-hasall", "passed");
+        // One month after 2025-02-28 is 2025-03-28: older than a month
+        // only from the next day on.
+        check("2025-03-28", "{d1: 2025-02-28}", "r-older", "passed");
+        check("2025-03-29", "{d1: 2025-02-28}", "r-older", "fired");
+        check("2025-05-31", "{}", "r-season", "fired");
+        check("2025-06-01", "{}", "r-season", "passed");
+        check("2024-11-01", "{}", "r-season", "fired");
+        check("2024-12-31", "{}", "r-season", "fired");
+        check("2025-01-01", "{t1: \"02:00\"}", "r-time", "fired");
+        check("2025-01-01", "{t1: \"05:00\"}", "r-time", "passed");
+        check("2025-01-01", "{t1: \"04:59\"}", "r-time", "fired");
+        check("2025-01-01", "{s: DH-1234}", "r-match", "fired");
+        check("2025-01-01", "{s: DH-12345}", "r-match", "passed");
+    }
+
+    #[test]
+    fn at_least_is_undetermined_only_when_it_matters() {
+        check("2025-01-01", "{kind: high, a: no, b: no}", "r-atleast", "fired");
+        check("2025-01-01", "{kind: high, a: no, b: yes, c: yes}", "r-atleast", "passed");
+        check("2025-01-01", "{kind: high, a: no}", "r-atleast", "undetermined");
+        check("2025-01-01", "{kind: low, a: no, b: no, c: yes}", "r-atleast", "passed");
+        check("2025-01-01", "{kind: low, a: no, b: no, c: no}", "r-atleast", "fired");
+        // With the category unknown, three members hold: enough for any N.
+        check("2025-01-01", "{a: no, b: no, c: no}", "r-atleast", "fired");
+        check("2025-01-01", "{a: yes, b: yes, c: yes}", "r-atleast", "passed");
+    }
+
+    #[test]
+    fn exceptions_need_to_be_established() {
+        check("2025-01-01", "{b: no, c: yes}", "r-unless", "excepted");
+        check("2025-01-01", "{b: no, c: no}", "r-unless", "fired");
+        check("2025-01-01", "{b: no}", "r-unless", "fired");
+    }
+
+    #[test]
+    fn scripts_are_three_valued() {
+        check("2025-01-01", "{x: 11, kind: high}", "r-script", "fired");
+        check("2025-01-01", "{x: 11, kind: low}", "r-script", "passed");
+        check("2025-01-01", "{x: 11}", "r-script", "undetermined");
+    }
+
+    #[test]
+    fn verdicts() {
+        let lib = library();
+        let eval = |answers: &str| {
+            let text = format!("ruleset: t\ndate: 2025-07-01\nanswers: {answers}\n");
+            let mut sources = SourceMap::new();
+            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+            lib.evaluate(&i, &EvalOptions::default()).unwrap()
+        };
+        assert_eq!(eval("{}").verdict, Verdict::Incomplete);
+        let r = eval("{a: no, b: no, c: no, kind: high}");
+        assert_eq!(r.verdict, Verdict::Major);
+        let f = r.findings.iter().find(|f| f.rule == "r-atleast").unwrap();
+        assert_eq!(f.counted.len(), 3);
+        assert_eq!(f.rectification.len(), 5);
+    }
+
+    fn truth() -> impl Strategy<Value = Truth> {
+        prop_oneof![Just(True), Just(False), Just(Unknown), Just(NotApplicable)]
+    }
+
+    fn kleene() -> impl Strategy<Value = Truth> {
+        prop_oneof![Just(True), Just(False), Just(Unknown)]
+    }
+
+    proptest! {
+        #[test]
+        fn kleene_laws_hold(a in kleene(), b in kleene(), c in kleene()) {
+            prop_assert_eq!(Truth::all([a, b]), Truth::all([b, a]));
+            prop_assert_eq!(Truth::any([a, b]), Truth::any([b, a]));
+            prop_assert_eq!(Truth::all([a, Truth::all([b, c])]), Truth::all([Truth::all([a, b]), c]));
+            prop_assert_eq!(Truth::any([a, Truth::any([b, c])]), Truth::any([Truth::any([a, b]), c]));
+            prop_assert_eq!(Truth::all([a, b]).negate(), Truth::any([a.negate(), b.negate()]));
+            prop_assert_eq!(Truth::any([a, b]).negate(), Truth::all([a.negate(), b.negate()]));
+            prop_assert_eq!(a.negate().negate(), a);
+            prop_assert_eq!(Truth::all([a, True]), a);
+            prop_assert_eq!(Truth::any([a, False]), a);
+        }
+
+        #[test]
+        fn not_applicable_never_fires(a in truth(), b in truth()) {
+            // A conjunction with a member that does not apply never holds.
+            prop_assert_ne!(Truth::all([NotApplicable, a, b]), True);
+            prop_assert_eq!(NotApplicable.negate(), NotApplicable);
+        }
+
+        #[test]
+        fn evaluation_never_panics_and_is_deterministic(
+            a in prop::option::of(prop_oneof![Just("yes"), Just("no"), Just("n/a"), Just("maybe"), Just("3")]),
+            x in prop::option::of(any::<f64>()),
+            n in prop::option::of(-5i64..100),
+            kind in prop::option::of(prop_oneof![Just("high"), Just("low"), Just("other")]),
+            s in prop::option::of(".{0,20}"),
+            d in prop::option::of(prop_oneof![Just("2024-02-29".to_string()), Just("2023-02-29".to_string()), "[0-9]{4}-[0-9]{2}-[0-9]{2}"]),
+        ) {
+            let mut answers = serde_json::Map::new();
+            if let Some(a) = a { answers.insert("a".into(), a.into()); }
+            if let Some(x) = x { answers.insert("x".into(), serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)); }
+            if let Some(n) = n { answers.insert("n".into(), n.into()); }
+            if let Some(k) = kind { answers.insert("kind".into(), k.into()); }
+            if let Some(s) = s { answers.insert("s".into(), s.into()); }
+            if let Some(d) = d { answers.insert("d1".into(), d.into()); }
+            let json = serde_json::json!({"ruleset": "t", "date": "2025-01-01", "answers": answers});
+            let lib = library();
+            if let Ok(i) = Inspection::from_json(&json, crate::FileId(0), &Limits::default()) {
+                let r1 = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+                let r2 = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+                prop_assert_eq!(r1.to_json(), r2.to_json());
+            }
+        }
+
+        #[test]
+        fn at_least_is_monotone(flags in prop::collection::vec(any::<bool>(), 3)) {
+            // Turning one more member true never turns a finding off.
+            let lib = library();
+            let answer = |v: bool| if v { "no" } else { "yes" };
+            let base = format!("{{kind: high, a: {}, b: {}, c: {}}}", answer(flags[0]), answer(flags[1]), answer(flags[2]));
+            let before = outcome(&lib, "2025-01-01", &base, "r-atleast");
+            let more = format!("{{kind: high, a: no, b: {}, c: {}}}", answer(flags[1]), answer(flags[2]));
+            let after = outcome(&lib, "2025-01-01", &more, "r-atleast");
+            if before == "fired" { prop_assert_eq!(after, "fired"); }
+        }
+    }
+}
