@@ -4,7 +4,14 @@
 use crate::support::*;
 
 fn eval_json(file: &str) -> serde_json::Value {
-    let o = hazcheck(&["eval", "--ruleset", "tests/inspections/ruleset.yaml", file, "--format", "json"]);
+    let o = hazcheck(&[
+        "eval",
+        "--ruleset",
+        "tests/inspections/ruleset.yaml",
+        file,
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
     serde_json::from_str(&stdout(&o)).expect("report json")
 }
@@ -52,11 +59,28 @@ fn strict_mode_rejects_bad_answers() {
 
 #[test]
 fn unknown_ruleset_and_dates_out_of_force_are_errors() {
-    let o = hazcheck(&["eval", "--ruleset", "tests/inspections/ruleset.yaml", "tests/inspections/E0507-unknown-ruleset.yaml"]);
+    let o = hazcheck(&[
+        "eval",
+        "--ruleset",
+        "tests/inspections/ruleset.yaml",
+        "tests/inspections/E0507-unknown-ruleset.yaml",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("E0507") && stderr(&o).contains("nosuch"), "{}", stderr(&o));
-    let o = hazcheck(&["eval", "--ruleset", "tests/inspections/ruleset.yaml", "tests/inspections/E0508-no-version-in-force.yaml"]);
+    assert!(
+        stderr(&o).contains("E0507") && stderr(&o).contains("nosuch"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hazcheck(&[
+        "eval",
+        "--ruleset",
+        "tests/inspections/ruleset.yaml",
+        "tests/inspections/E0508-no-version-in-force.yaml",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("E0508") && e.contains("2023-06-01") && e.contains("from 2024-01-01"), "{e}");
+    assert!(
+        e.contains("E0508") && e.contains("2023-06-01") && e.contains("from 2024-01-01"),
+        "{e}"
+    );
 }

@@ -11,7 +11,9 @@ fn to_json(n: &Node) -> serde_json::Value {
         NodeKind::Null => serde_json::Value::Null,
         NodeKind::Bool(b) => (*b).into(),
         NodeKind::Int(i) => (*i).into(),
-        NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+        NodeKind::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
         NodeKind::Str(s) => s.clone().into(),
         NodeKind::Seq(items) => items.iter().map(to_json).collect(),
         NodeKind::Map(entries) => entries
@@ -24,7 +26,8 @@ fn to_json(n: &Node) -> serde_json::Value {
 
 fn yaml_json(path: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("read");
-    let node = hazcheck::node::parse_yaml(&text, hazcheck::FileId(0), &Default::default()).expect("yaml");
+    let node =
+        hazcheck::node::parse_yaml(&text, hazcheck::FileId(0), &Default::default()).expect("yaml");
     to_json(&node)
 }
 
@@ -33,8 +36,15 @@ fn validator(kind: SchemaKind) -> jsonschema::Validator {
 }
 
 fn assert_valid(v: &jsonschema::Validator, doc: &serde_json::Value, what: &str) {
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{what} does not match the schema:\n{}", errors.join("\n"));
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not match the schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -44,7 +54,10 @@ fn checked_in_schemas_match_the_types() {
         (SchemaKind::Inspection, "inspection"),
         (SchemaKind::Report, "report"),
     ] {
-        assert_snapshot(&root().join(format!("docs/schema/{name}.schema.json")), &schema_text(kind));
+        assert_snapshot(
+            &root().join(format!("docs/schema/{name}.schema.json")),
+            &schema_text(kind),
+        );
         let o = hazcheck(&["schema", name]);
         assert_eq!(stdout(&o), schema_text(kind));
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");

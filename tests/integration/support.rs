@@ -5,7 +5,10 @@ use std::process::{Command, Output};
 
 /// The repository root (the workspace folder).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// Runs the hazcheck binary from the repository root.
@@ -29,7 +32,12 @@ pub fn hazcheck_stdin(args: &[&str], input: &str) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn hazcheck");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
@@ -48,8 +56,12 @@ pub fn assert_snapshot(expected: &Path, actual: &str) {
         std::fs::write(expected, actual).expect("write snapshot");
         return;
     }
-    let want = std::fs::read_to_string(expected)
-        .unwrap_or_else(|_| panic!("missing snapshot {}; run with HAZCHECK_BLESS=1", expected.display()));
+    let want = std::fs::read_to_string(expected).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with HAZCHECK_BLESS=1",
+            expected.display()
+        )
+    });
     if want != actual {
         panic!(
             "output differs from {}\n--- expected\n{want}\n--- actual\n{actual}\n(run with HAZCHECK_BLESS=1 to accept)",
@@ -63,7 +75,9 @@ pub fn files_under(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {

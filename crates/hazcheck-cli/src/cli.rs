@@ -68,6 +68,20 @@ enum Command {
     },
     /// List the built-in rulesets.
     List,
+    /// Compare two versions of a ruleset: level changes first, then rules,
+    /// items, parameters and documents; with --corpus, behaviour too.
+    Diff {
+        /// The old ruleset (file, folder or built-in id).
+        old: String,
+        /// The new ruleset (file, folder or built-in id).
+        new: String,
+        /// A folder of inspections to evaluate with both versions.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
     /// Run ruleset test cases (files, or folders holding `tests/` folders).
     Test {
         /// Test files or folders.
@@ -169,6 +183,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         Command::List => list(out),
+        Command::Diff {
+            old,
+            new,
+            corpus,
+            format,
+        } => diff(&old, &new, corpus.as_deref(), format, out),
         Command::Test {
             paths,
             format,
@@ -397,5 +417,135 @@ fn list(out: &mut dyn Write) -> Result<u8> {
         }
     }
     out.write_all(s.as_bytes())?;
+    Ok(0)
+}
+
+/// The newest version of the only ruleset a library holds.
+fn newest(lib: &Library, spec: &str) -> Result<std::sync::Arc<hazcheck::Ruleset>> {
+    let ids: Vec<&str> = lib.ids().collect();
+    let id = match ids.as_slice() {
+        [one] => *one,
+        _ if !lib.versions(spec).is_empty() => spec,
+        _ => bail!(
+            "`{spec}` holds {} rulesets ({}); name one file",
+            ids.len(),
+            ids.join(", ")
+        ),
+    };
+    lib.versions(id)
+        .last()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("`{spec}` holds no ruleset"))
+}
+
+fn diff(
+    old: &str,
+    new: &str,
+    corpus: Option<&Path>,
+    format: ReportFormat,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let a = newest(&load_ruleset(old)?, old)?;
+    let b = newest(&load_ruleset(new)?, new)?;
+    let changes = hazcheck::diff::compare(a.model(), b.model());
+    let mut behaviour = None;
+    if let Some(dir) = corpus {
+        let mut files = Vec::new();
+        for e in std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .flatten()
+        {
+            let p = e.path();
+            if p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+            {
+                files.push(p);
+            }
+        }
+        files.sort();
+        let mut inspections = Vec::new();
+        for f in &files {
+            let (name, text) = read_input(f)?;
+            let mut sources = SourceMap::new();
+            match Inspection::parse(&text, &name, &mut sources, &Limits::default()) {
+                Ok(i) => inspections.push((name, i)),
+                Err(d) => bail!(
+                    "{name} is not a valid inspection:\n{}",
+                    render::human(&d, &sources, false)
+                ),
+            }
+        }
+        behaviour = Some((
+            inspections.len(),
+            hazcheck::diff::corpus(&a, &b, &inspections),
+        ));
+    }
+    let title = format!(
+        "{} {} → {} {}",
+        a.info().id,
+        a.info().version,
+        b.info().id,
+        b.info().version
+    );
+    let text = match format {
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "old": {"id": a.info().id, "version": a.info().version},
+                "new": {"id": b.info().id, "version": b.info().version},
+                "changes": changes,
+                "corpus": behaviour.as_ref().map(|(n, c)| serde_json::json!({"inspections": n, "changed": c})),
+            }))?;
+            s.push('\n');
+            s
+        }
+        ReportFormat::Human | ReportFormat::Markdown => {
+            let md = format == ReportFormat::Markdown;
+            let mut s = if md {
+                format!("## Ruleset change: {title}\n\n")
+            } else {
+                format!("{title}\n")
+            };
+            if changes.is_empty() {
+                s.push_str("no change to rules, items, parameters or documents\n");
+            }
+            for c in &changes {
+                let line = if c.detail.is_empty() {
+                    format!("{} {} `{}`", c.change, c.kind, c.id)
+                } else {
+                    format!("{} {} `{}`: {}", c.change, c.kind, c.id, c.detail)
+                };
+                let line = if c.kind == "level" {
+                    format!("**{line}**")
+                } else {
+                    line
+                };
+                s.push_str(&if md {
+                    format!("- {line}\n")
+                } else {
+                    format!("  {}\n", line.replace("**", "").replace('`', ""))
+                });
+            }
+            if let Some((n, changed)) = &behaviour {
+                s.push_str(&format!(
+                    "{}{} of {n} inspections change\n",
+                    if md { "\n" } else { "" },
+                    changed.len()
+                ));
+                for c in changed {
+                    s.push_str(&format!(
+                        "{}{}: {} → {} (+{} −{})\n",
+                        if md { "- " } else { "  " },
+                        c.inspection,
+                        c.old_verdict,
+                        c.new_verdict,
+                        c.added.join(" "),
+                        c.removed.join(" ")
+                    ));
+                }
+            }
+            s
+        }
+    };
+    out.write_all(text.as_bytes())?;
     Ok(0)
 }

@@ -210,22 +210,21 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
             let _ = writeln!(s, "  {} {}", d.code, d.message);
         }
     }
-    if explain
-        && let Some(ex) = &r.explanations {
-            let _ = writeln!(s, "\n{}:", t(lang, "判定过程", "explanation"));
-            for e in ex {
-                let _ = writeln!(s, "  {} → {}", e.rule, e.outcome);
-                if let Some(a) = &e.applies_if {
-                    let _ = writeln!(s, "    applies if:");
-                    tree(&mut s, a, 3);
-                }
-                tree(&mut s, &e.when, 2);
-                if let Some(u) = &e.unless {
-                    let _ = writeln!(s, "    unless:");
-                    tree(&mut s, u, 3);
-                }
+    if explain && let Some(ex) = &r.explanations {
+        let _ = writeln!(s, "\n{}:", t(lang, "判定过程", "explanation"));
+        for e in ex {
+            let _ = writeln!(s, "  {} → {}", e.rule, e.outcome);
+            if let Some(a) = &e.applies_if {
+                let _ = writeln!(s, "    applies if:");
+                tree(&mut s, a, 3);
+            }
+            tree(&mut s, &e.when, 2);
+            if let Some(u) = &e.unless {
+                let _ = writeln!(s, "    unless:");
+                tree(&mut s, u, 3);
             }
         }
+    }
     let c = &r.counts;
     let _ = writeln!(
         s,

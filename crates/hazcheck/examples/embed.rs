@@ -30,9 +30,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let library = Arc::clone(&library);
             thread::spawn(move || -> Result<(String, Verdict), String> {
                 let mut sources = hazcheck::SourceMap::new();
-                let inspection = Inspection::parse(&text, "inspection.yaml", &mut sources, &Limits::default())
-                    .map_err(|d| format!("{} problems in the inspection", d.len()))?;
-                let report = library.evaluate(&inspection, &EvalOptions::default()).map_err(|e| e.to_string())?;
+                let inspection =
+                    Inspection::parse(&text, "inspection.yaml", &mut sources, &Limits::default())
+                        .map_err(|d| format!("{} problems in the inspection", d.len()))?;
+                let report = library
+                    .evaluate(&inspection, &EvalOptions::default())
+                    .map_err(|e| e.to_string())?;
                 let site = report.inspection.site.id.clone().unwrap_or_default();
                 Ok((site, report.verdict))
             })

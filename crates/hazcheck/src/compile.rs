@@ -595,13 +595,14 @@ impl<'a> Cx<'a> {
         let mut out = Vec::with_capacity(m.items.len());
         for (i, x) in m.items.iter().enumerate() {
             if let Some(s) = &x.section
-                && !self.sections.contains_key(s.value.as_str()) {
-                    self.push(Diagnostic::new(
-                        Code::UnknownSection,
-                        s.span,
-                        format!("unknown section `{}`", s.value),
-                    ));
-                }
+                && !self.sections.contains_key(s.value.as_str())
+            {
+                self.push(Diagnostic::new(
+                    Code::UnknownSection,
+                    s.span,
+                    format!("unknown section `{}`", s.value),
+                ));
+            }
             let kind = x.kind.value;
             let is_choice = matches!(kind, ItemType::Choice | ItemType::MultiChoice);
             if is_choice && x.options.is_empty() {
@@ -638,13 +639,14 @@ impl<'a> Cx<'a> {
                 }
             }
             if let (Some(lo), Some(hi)) = (&x.min, &x.max)
-                && lo.value > hi.value {
-                    self.push(Diagnostic::new(
-                        Code::InvalidValue,
-                        hi.span,
-                        format!("`max` {} is below `min` {}", hi.value, lo.value),
-                    ));
-                }
+                && lo.value > hi.value
+            {
+                self.push(Diagnostic::new(
+                    Code::InvalidValue,
+                    hi.span,
+                    format!("`max` {} is below `min` {}", hi.value, lo.value),
+                ));
+            }
             // Applicability counts as reading an item: an item that only
             // decides whether others apply is not unused.
             let applies_if = x.applies_if.as_ref().and_then(|c| {
@@ -1091,8 +1093,9 @@ impl<'a> Cx<'a> {
                 }
             };
             if let Some(max_n) = max_n
-                && (max_n > len || max_n == 0) {
-                    self.push(
+                && (max_n > len || max_n == 0)
+            {
+                self.push(
                         Diagnostic::new(
                             Code::UnreachableCount,
                             span,
@@ -1104,8 +1107,8 @@ impl<'a> Cx<'a> {
                         )
                         .with_help("N must be between 1 and the number of members"),
                     );
-                    return None;
-                }
+                return None;
+            }
             return Some(Cond::AtLeast { n, of });
         }
         if let Some(r) = &c.rule {
@@ -1150,20 +1153,21 @@ impl<'a> Cx<'a> {
             return self.script(s, ctx);
         }
         if let Some(season) = &c.season
-            && c.item.is_none() {
-                let window = SeasonWindow {
-                    from: season.from.value,
-                    to: season.to.value,
-                };
-                return Some(Cond::Leaf {
-                    item: None,
-                    test: Test::Season(window),
-                    label: format!(
-                        "inspection date in {}..{}",
-                        season.from.value, season.to.value
-                    ),
-                });
-            }
+            && c.item.is_none()
+        {
+            let window = SeasonWindow {
+                from: season.from.value,
+                to: season.to.value,
+            };
+            return Some(Cond::Leaf {
+                item: None,
+                test: Test::Season(window),
+                label: format!(
+                    "inspection date in {}..{}",
+                    season.from.value, season.to.value
+                ),
+            });
+        }
         let item_id = c.item.as_ref()?;
         let item = self.item_ref(item_id)?;
         if let Ctx::Item(deps) = ctx {
@@ -1701,16 +1705,24 @@ fn duration_label(d: &Duration) -> String {
 fn script_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) -> Span {
     let mut span = s.span;
     span.end = span.start;
-    let Some(file) = sources.get(span.file) else { return span };
+    let Some(file) = sources.get(span.file) else {
+        return span;
+    };
     let text: &str = &file.text;
-    let Some(script_line) = s.value.lines().nth(line.saturating_sub(1)) else { return span };
+    let Some(script_line) = s.value.lines().nth(line.saturating_sub(1)) else {
+        return span;
+    };
     let needle = script_line.trim_start();
     let lead = script_line.len() - needle.len();
     if needle.is_empty() || line == 0 {
         return span;
     }
-    let Some(rest) = text.get(span.start.min(text.len())..) else { return span };
-    let Some(found) = rest.find(needle) else { return span };
+    let Some(rest) = text.get(span.start.min(text.len())..) else {
+        return span;
+    };
+    let Some(found) = rest.find(needle) else {
+        return span;
+    };
     // Column counts characters of the script line, including its leading
     // spaces, which are already skipped in `needle`.
     let chars_in = column.saturating_sub(1);
@@ -1721,7 +1733,13 @@ fn script_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) 
         .saturating_sub(lead);
     let start = span.start + found + byte_in;
     let (l, c) = sources.line_col(span.file, start);
-    Span { file: span.file, start, end: start, line: l, column: c }
+    Span {
+        file: span.file,
+        start,
+        end: start,
+        line: l,
+        column: c,
+    }
 }
 
 /// Orders `n` nodes so that each comes after its dependencies, or returns a
@@ -1781,11 +1799,7 @@ fn topo_order(n: usize, deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
 pub(crate) type VersionPeriod = (String, crate::date::Date, Option<crate::date::Date>, Span);
 
 /// Checks that versions of one ruleset do not overlap in time.
-pub(crate) fn check_versions(
-    id: &str,
-    versions: &[VersionPeriod],
-    diags: &mut Vec<Diagnostic>,
-) {
+pub(crate) fn check_versions(id: &str, versions: &[VersionPeriod], diags: &mut Vec<Diagnostic>) {
     let mut sorted: Vec<_> = versions.iter().collect();
     sorted.sort_by_key(|v| v.1);
     let mut labels: BTreeMap<&str, Span> = BTreeMap::new();

@@ -475,16 +475,17 @@ fn period(dec: &mut Decoder, node: &Node) -> Option<Period> {
     m.finish(dec, &["from", "to"]);
     let from = from?;
     if let Some(to) = &to
-        && to.value < from.value {
-            dec.error(
-                Code::InvalidDate,
-                to.span,
-                format!(
-                    "period ends ({}) before it starts ({})",
-                    to.value, from.value
-                ),
-            );
-        }
+        && to.value < from.value
+    {
+        dec.error(
+            Code::InvalidDate,
+            to.span,
+            format!(
+                "period ends ({}) before it starts ({})",
+                to.value, from.value
+            ),
+        );
+    }
     Some(Period { from, to })
 }
 

@@ -375,25 +375,27 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
             .as_deref()
             .map_or(String::new(), |u| format!(" {u}"));
         if let Some(min) = item.min
-            && d < min {
-                return Err((
-                    Code::AnswerOutOfRange,
-                    format!(
-                        "item `{}`: {d}{unit} is below the smallest accepted value {min}{unit}",
-                        item.id
-                    ),
-                ));
-            }
+            && d < min
+        {
+            return Err((
+                Code::AnswerOutOfRange,
+                format!(
+                    "item `{}`: {d}{unit} is below the smallest accepted value {min}{unit}",
+                    item.id
+                ),
+            ));
+        }
         if let Some(max) = item.max
-            && d > max {
-                return Err((
-                    Code::AnswerOutOfRange,
-                    format!(
-                        "item `{}`: {d}{unit} is above the largest accepted value {max}{unit}",
-                        item.id
-                    ),
-                ));
-            }
+            && d > max
+        {
+            return Err((
+                Code::AnswerOutOfRange,
+                format!(
+                    "item `{}`: {d}{unit} is above the largest accepted value {max}{unit}",
+                    item.id
+                ),
+            ));
+        }
     }
     Ok(Ans::Val(val))
 }
@@ -425,9 +427,10 @@ impl State<'_> {
                 // An exception is granted only when it is established; an
                 // unanswered exception does not excuse.
                 if let Some(u) = &rule.unless
-                    && self.eval(&u.when) == Truth::True {
-                        return (Outcome::Excepted, Truth::False);
-                    }
+                    && self.eval(&u.when) == Truth::True
+                {
+                    return (Outcome::Excepted, Truth::False);
+                }
                 let mut level = rule.level;
                 let mut escalation = None;
                 for (i, e) in rule.escalate.iter().enumerate() {
@@ -1194,12 +1197,21 @@ rules:
         let mut sources = SourceMap::new();
         let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
         let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
-        r.explanations.unwrap().into_iter().find(|e| e.rule == rule).unwrap().outcome
+        r.explanations
+            .unwrap()
+            .into_iter()
+            .find(|e| e.rule == rule)
+            .unwrap()
+            .outcome
     }
 
     fn check(date: &str, answers: &str, rule: &str, want: &str) {
         let lib = library();
-        assert_eq!(outcome(&lib, date, answers, rule), want, "{rule} with {answers} on {date}");
+        assert_eq!(
+            outcome(&lib, date, answers, rule),
+            want,
+            "{rule} with {answers} on {date}"
+        );
     }
 
     #[test]
@@ -1268,14 +1280,44 @@ rules:
 
     #[test]
     fn at_least_is_undetermined_only_when_it_matters() {
-        check("2025-01-01", "{kind: high, a: no, b: no}", "r-atleast", "fired");
-        check("2025-01-01", "{kind: high, a: no, b: yes, c: yes}", "r-atleast", "passed");
-        check("2025-01-01", "{kind: high, a: no}", "r-atleast", "undetermined");
-        check("2025-01-01", "{kind: low, a: no, b: no, c: yes}", "r-atleast", "passed");
-        check("2025-01-01", "{kind: low, a: no, b: no, c: no}", "r-atleast", "fired");
+        check(
+            "2025-01-01",
+            "{kind: high, a: no, b: no}",
+            "r-atleast",
+            "fired",
+        );
+        check(
+            "2025-01-01",
+            "{kind: high, a: no, b: yes, c: yes}",
+            "r-atleast",
+            "passed",
+        );
+        check(
+            "2025-01-01",
+            "{kind: high, a: no}",
+            "r-atleast",
+            "undetermined",
+        );
+        check(
+            "2025-01-01",
+            "{kind: low, a: no, b: no, c: yes}",
+            "r-atleast",
+            "passed",
+        );
+        check(
+            "2025-01-01",
+            "{kind: low, a: no, b: no, c: no}",
+            "r-atleast",
+            "fired",
+        );
         // With the category unknown, three members hold: enough for any N.
         check("2025-01-01", "{a: no, b: no, c: no}", "r-atleast", "fired");
-        check("2025-01-01", "{a: yes, b: yes, c: yes}", "r-atleast", "passed");
+        check(
+            "2025-01-01",
+            "{a: yes, b: yes, c: yes}",
+            "r-atleast",
+            "passed",
+        );
     }
 
     #[test]

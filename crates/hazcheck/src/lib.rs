@@ -56,6 +56,7 @@ pub mod date;
 pub mod decimal;
 pub mod decode;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod inspection;
 pub mod limits;

@@ -295,8 +295,7 @@ impl Loader {
         let mut cache: HashMap<String, Parsed> = HashMap::new();
         let roots = std::mem::take(&mut self.roots);
         let mut library = Library::default();
-        let mut versions: BTreeMap<String, Vec<compile::VersionPeriod>> =
-            BTreeMap::new();
+        let mut versions: BTreeMap<String, Vec<compile::VersionPeriod>> = BTreeMap::new();
         let mut checked = Vec::new();
         for name in &roots {
             let Some((file, model)) = self.parse(name, &mut cache, Span::default()) else {
@@ -314,9 +313,17 @@ impl Loader {
                 continue;
             };
             let mut diags = Vec::new();
-            let file_has_errors = self.diags.iter().any(|d| d.is_error() && d.span.file == file);
-            let compiled =
-                compile::compile(&merged, &self.limits, &self.sources, file_has_errors, &mut diags);
+            let file_has_errors = self
+                .diags
+                .iter()
+                .any(|d| d.is_error() && d.span.file == file);
+            let compiled = compile::compile(
+                &merged,
+                &self.limits,
+                &self.sources,
+                file_has_errors,
+                &mut diags,
+            );
             self.diags.extend(diags);
             let Some(compiled) = compiled else { continue };
             let m = merged.model;

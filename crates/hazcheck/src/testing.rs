@@ -409,18 +409,20 @@ fn build_inspection(
             if let NodeKind::Map(entries) = &n.kind {
                 for (k, v) in entries {
                     if v.kind == NodeKind::Null
-                        && let Some(k) = k.as_str() {
-                            answers.remove(k);
-                        }
+                        && let Some(k) = k.as_str()
+                    {
+                        answers.remove(k);
+                    }
                 }
             }
         }
         if let Some(n) = layer.get("remove")
-            && let Some(list) = dec.list(n, |d, n| d.ident(n)) {
-                for id in list {
-                    answers.remove(&id.value);
-                }
+            && let Some(list) = dec.list(n, |d, n| d.ident(n))
+        {
+            for id in list {
+                answers.remove(&id.value);
             }
+        }
         if let Some(n) = layer.get("previous") {
             let wrapped = Node {
                 kind: NodeKind::Map(vec![
@@ -748,68 +750,75 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
         return;
     };
     if let Some(l) = e.level
-        && f.level != l {
-            out.push(format!(
-                "finding {}: expected level {}, got {}",
-                e.rule.value,
-                l.as_str(),
-                f.level.as_str()
-            ));
-        }
+        && f.level != l
+    {
+        out.push(format!(
+            "finding {}: expected level {}, got {}",
+            e.rule.value,
+            l.as_str(),
+            f.level.as_str()
+        ));
+    }
     if let Some(b) = e.escalated
-        && f.escalated_from.is_some() != b {
-            out.push(format!(
-                "finding {}: expected {}escalated, got {}escalated",
-                e.rule.value,
-                if b { "" } else { "not " },
-                if f.escalated_from.is_some() {
-                    ""
-                } else {
-                    "not "
-                }
-            ));
-        }
+        && f.escalated_from.is_some() != b
+    {
+        out.push(format!(
+            "finding {}: expected {}escalated, got {}escalated",
+            e.rule.value,
+            if b { "" } else { "not " },
+            if f.escalated_from.is_some() {
+                ""
+            } else {
+                "not "
+            }
+        ));
+    }
     if let Some(b) = e.needs_confirmation
-        && f.needs_confirmation != b {
-            out.push(format!(
-                "finding {}: expected needs_confirmation {b}, got {}",
-                e.rule.value, f.needs_confirmation
-            ));
-        }
+        && f.needs_confirmation != b
+    {
+        out.push(format!(
+            "finding {}: expected needs_confirmation {b}, got {}",
+            e.rule.value, f.needs_confirmation
+        ));
+    }
     if let Some(d) = e.due
-        && f.due != Some(d) {
-            out.push(format!(
-                "finding {}: expected due {d}, got {}",
-                e.rule.value,
-                f.due.map_or("none".to_string(), |d| d.to_string())
-            ));
-        }
+        && f.due != Some(d)
+    {
+        out.push(format!(
+            "finding {}: expected due {d}, got {}",
+            e.rule.value,
+            f.due.map_or("none".to_string(), |d| d.to_string())
+        ));
+    }
     if let Some(c) = e.counted
-        && f.counted.len() != c {
-            out.push(format!(
-                "finding {}: expected {c} counted members, got {} ({})",
-                e.rule.value,
-                f.counted.len(),
-                f.counted.join("; ")
-            ));
-        }
+        && f.counted.len() != c
+    {
+        out.push(format!(
+            "finding {}: expected {c} counted members, got {} ({})",
+            e.rule.value,
+            f.counted.len(),
+            f.counted.join("; ")
+        ));
+    }
 }
 
 /// Compares a report with an expectation; each mismatch is one line.
 fn compare(e: &Expect, r: &Report) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(v) = e.verdict
-        && r.verdict != v {
-            out.push(format!(
-                "expected verdict {}, got {}",
-                v.as_str(),
-                r.verdict.as_str()
-            ));
-        }
+        && r.verdict != v
+    {
+        out.push(format!(
+            "expected verdict {}, got {}",
+            v.as_str(),
+            r.verdict.as_str()
+        ));
+    }
     if let Some(c) = e.complete
-        && r.complete != c {
-            out.push(format!("expected complete: {c}, got {}", r.complete));
-        }
+        && r.complete != c
+    {
+        out.push(format!("expected complete: {c}, got {}", r.complete));
+    }
     if let Some(list) = &e.findings {
         for f in list {
             check_finding(f, r, &mut out);
