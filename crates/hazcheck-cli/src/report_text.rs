@@ -60,7 +60,10 @@ fn finding_header(f: &Finding, lang: Lang) -> String {
 }
 
 fn basis_line(f: &Finding, lang: Lang) -> String {
-    let b = &f.basis;
+    basis_ref_line(&f.basis, lang)
+}
+
+fn basis_ref_line(b: &hazcheck::report::BasisRef, lang: Lang) -> String {
     let mut s = format!("{} {}", b.title.get(lang), b.clause);
     if let Some(n) = &b.number {
         let _ = write!(s, "（{n}）");
@@ -117,6 +120,9 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
     for f in &r.findings {
         let _ = writeln!(s, "\n{}", finding_header(f, lang));
         let _ = writeln!(s, "  {}: {}", t(lang, "依据", "basis"), basis_line(f, lang));
+        for b in &f.also {
+            let _ = writeln!(s, "  {}: {}", t(lang, "另见", "see also"), basis_ref_line(b, lang));
+        }
         if f.needs_confirmation {
             let _ = writeln!(
                 s,

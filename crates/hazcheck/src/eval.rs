@@ -956,6 +956,21 @@ impl State<'_> {
                         let et = self.trace(&e.when);
                         self.support(&et, "true", &mut evidence, &mut counted);
                     }
+                    // Escalations above the level reached that cannot be
+                    // decided are reported, so a missing answer never hides
+                    // a possibly more serious hazard.
+                    let mut undetermined_escalations = Vec::new();
+                    for e in &rule.escalate {
+                        if e.to > *level && self.eval(&e.when) == Truth::Unknown {
+                            let mut missing = Vec::new();
+                            let et = self.trace(&e.when);
+                            self.missing(&et, &mut missing);
+                            undetermined_escalations.push(UndeterminedEscalation { to: e.to, reason: e.reason.clone(), missing });
+                        }
+                    }
+                    if !undetermined_escalations.is_empty() {
+                        counts.undetermined_escalations += 1;
+                    }
                     let basis = esc.and_then(|e| e.basis.as_ref()).unwrap_or(&rule.basis);
                     let deadline = rule.deadline.or(match level {
                         Level::Ordinary => rs.deadlines.ordinary,
@@ -989,6 +1004,7 @@ impl State<'_> {
                         } else {
                             Vec::new()
                         },
+                        undetermined_escalations,
                         deadline_days: deadline,
                         due: deadline.and_then(|d| self.date.add_days(i64::from(d))),
                     });
@@ -1071,7 +1087,7 @@ impl State<'_> {
                 inspector: self.insp.inspector.clone(),
             },
             verdict,
-            complete: counts.undetermined == 0,
+            complete: counts.undetermined == 0 && counts.undetermined_escalations == 0,
             counts,
             findings,
             excepted,

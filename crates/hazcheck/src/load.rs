@@ -458,8 +458,9 @@ impl Loader {
         model.documents = own_docs.into_iter().chain(documents).collect();
         items.append(&mut model.items);
         model.items = items;
-        sections.append(&mut model.sections);
-        model.sections = sections;
+        // The ruleset's own sections come first in the checklist; the
+        // modules' sections follow.
+        model.sections.append(&mut sections);
         parameters.append(&mut model.parameters);
         model.parameters = parameters;
         rules.append(&mut model.rules);

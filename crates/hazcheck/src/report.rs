@@ -29,8 +29,8 @@ pub struct Report {
     pub inspection: InspectionRef,
     /// The overall verdict.
     pub verdict: Verdict,
-    /// Whether every rule could be decided. A report with findings can
-    /// still be incomplete.
+    /// Whether every rule, and every escalation of a finding, could be
+    /// decided. A report with findings can still be incomplete.
     pub complete: bool,
     /// Counts, for dashboards.
     pub counts: Counts,
@@ -133,6 +133,8 @@ pub struct Counts {
     pub excepted: usize,
     /// Undetermined rules.
     pub undetermined: usize,
+    /// Findings whose escalation could not be decided.
+    pub undetermined_escalations: usize,
     /// Rules that did not apply to this site.
     pub not_applicable: usize,
     /// Rules decided as not firing.
@@ -207,12 +209,27 @@ pub struct Finding {
     /// (responsibility, funds, measures, deadline, emergency plan).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rectification: Vec<Text>,
+    /// Escalations that could not be decided because answers are missing:
+    /// the finding may be more serious than its level says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undetermined_escalations: Vec<UndeterminedEscalation>,
     /// Days allowed to rectify.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_days: Option<u32>,
     /// The rectification due date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Date>,
+}
+
+/// An escalation of a finding that could not be decided.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct UndeterminedEscalation {
+    /// The level it would escalate to.
+    pub to: Level,
+    /// Why it would escalate.
+    pub reason: Text,
+    /// The unanswered items that decide it.
+    pub missing: Vec<String>,
 }
 
 /// A finding cancelled by an exception.

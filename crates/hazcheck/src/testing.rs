@@ -681,6 +681,9 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     cite(b);
                 }
             }
+            if let Some(b) = r.unless.as_ref().and_then(|u| u.basis.as_ref()) {
+                cite(b);
+            }
         }
         coverage.push(Coverage {
             ruleset: id.clone(),
