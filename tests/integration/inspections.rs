@@ -25,6 +25,7 @@ fn each_bad_answer_is_reported_with_its_code_and_treated_as_missing() {
         ("E0504", "guard.presnt"),
         ("E0505", "pit.monitoring"),
         ("E0506", "guard.present"),
+        ("E0509", "events.speedng"),
     ] {
         let file = std::fs::read_dir(root().join("tests/inspections"))
             .expect("dir")

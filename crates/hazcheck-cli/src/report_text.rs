@@ -121,7 +121,12 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
         let _ = writeln!(s, "\n{}", finding_header(f, lang));
         let _ = writeln!(s, "  {}: {}", t(lang, "依据", "basis"), basis_line(f, lang));
         for b in &f.also {
-            let _ = writeln!(s, "  {}: {}", t(lang, "另见", "see also"), basis_ref_line(b, lang));
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                t(lang, "另见", "see also"),
+                basis_ref_line(b, lang)
+            );
         }
         if f.needs_confirmation {
             let _ = writeln!(

@@ -131,6 +131,18 @@ pub(crate) enum Cond {
         overdue: bool,
     },
     Script(usize),
+    Events(EventTest),
+}
+
+/// A compiled event query.
+#[derive(Clone, Debug)]
+pub(crate) struct EventTest {
+    pub(crate) kinds: Vec<String>,
+    pub(crate) min_value: Option<Decimal>,
+    pub(crate) not_handled_within: Option<Duration>,
+    pub(crate) since: Option<Duration>,
+    pub(crate) at_least: u32,
+    pub(crate) label: String,
 }
 
 /// The N of an "at least N of".
@@ -842,8 +854,8 @@ impl<'a> Cx<'a> {
 
     fn check_unused(&mut self) {
         let m = self.m;
-        // Items read only by other items' applicability, or by nothing, are
-        // unused unless some rule reads them.
+        // An item is used when a rule, an exception, an escalation, a
+        // parameter table or another item's applicability reads it.
         for (x, read) in m.items.iter().zip(self.item_reads.clone()) {
             if !read {
                 self.diags.push(
@@ -1151,6 +1163,64 @@ impl<'a> Cx<'a> {
         }
         if let Some(s) = &c.script {
             return self.script(s, ctx);
+        }
+        if let Some(q) = &c.events {
+            let mut ok = true;
+            for k in &q.kinds {
+                if !self.m.event_kinds.iter().any(|e| e.id.value == k.value) {
+                    let known: Vec<&str> = self
+                        .m
+                        .event_kinds
+                        .iter()
+                        .map(|e| e.id.value.as_str())
+                        .collect();
+                    self.push(
+                        Diagnostic::new(
+                            Code::UnknownEventKind,
+                            k.span,
+                            format!("unknown event kind `{}`", k.value),
+                        )
+                        .with_help(if known.is_empty() {
+                            "declare it under `event_kinds:`".to_string()
+                        } else {
+                            format!("declared kinds: {}", known.join(", "))
+                        }),
+                    );
+                    ok = false;
+                }
+            }
+            if !ok {
+                return None;
+            }
+            let at_least = q.at_least.as_ref().map_or(1, |n| n.value);
+            if at_least == 0 {
+                self.push(Diagnostic::new(
+                    Code::UnreachableCount,
+                    q.at_least.as_ref().map_or(c.at.0, |n| n.span),
+                    "\"at least 0\" events always holds",
+                ));
+                return None;
+            }
+            let kinds: Vec<String> = q.kinds.iter().map(|k| k.value.clone()).collect();
+            let mut label = format!("at least {at_least} {} event(s)", kinds.join("/"));
+            if let Some(v) = &q.min_value {
+                label.push_str(&format!(" with value ≥ {}", v.value));
+            }
+            match &q.not_handled_within {
+                Some(d) => label.push_str(&format!(" not dealt with within {}", duration_label(d))),
+                None => label.push_str(" not dealt with"),
+            }
+            if let Some(d) = &q.since {
+                label.push_str(&format!(" in the last {}", duration_label(d)));
+            }
+            return Some(Cond::Events(EventTest {
+                kinds,
+                min_value: q.min_value.as_ref().map(|v| v.value),
+                not_handled_within: q.not_handled_within.clone(),
+                since: q.since.clone(),
+                at_least,
+                label,
+            }));
         }
         if let Some(season) = &c.season
             && c.item.is_none()

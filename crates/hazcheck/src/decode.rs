@@ -390,6 +390,7 @@ const FILE_KEYS: &[&str] = &[
     "parameters",
     "items",
     "rules",
+    "event_kinds",
 ];
 
 /// Decodes a whole ruleset or module file.
@@ -449,6 +450,20 @@ pub fn ruleset_file(dec: &mut Decoder, node: &Node) -> Option<RulesetFile> {
     let rules = dec
         .opt(&mut m, "rules", |d, n| d.list(n, rule))
         .unwrap_or_default();
+    let event_kinds = dec
+        .opt(&mut m, "event_kinds", |d, n| {
+            d.list(n, |d, n| {
+                let mut m = d.map(n, "an event kind (`id`, `label`)")?;
+                let id = d.req(&mut m, "id", |d, n| d.ident(n));
+                let label = d.req(&mut m, "label", |d, n| d.text(n));
+                m.finish(d, &["id", "label"]);
+                Some(EventKind {
+                    id: id?,
+                    label: label?,
+                })
+            })
+        })
+        .unwrap_or_default();
     m.finish(dec, FILE_KEYS);
     Some(RulesetFile {
         ruleset,
@@ -465,6 +480,7 @@ pub fn ruleset_file(dec: &mut Decoder, node: &Node) -> Option<RulesetFile> {
         parameters,
         items,
         rules,
+        event_kinds,
     })
 }
 
@@ -842,7 +858,7 @@ fn rule(dec: &mut Decoder, node: &Node) -> Option<Rule> {
 
 /// The operator keys of a condition that stand on their own.
 const STANDALONE_OPS: &[&str] = &[
-    "all", "any", "not", "at_least", "rule", "previous", "script",
+    "all", "any", "not", "at_least", "rule", "previous", "script", "events",
 ];
 /// The comparison keys that go with `item`.
 const ITEM_OPS: &[&str] = &[
@@ -896,6 +912,34 @@ pub fn condition(dec: &mut Decoder, node: &Node) -> Option<Condition> {
             })
         }),
         script: dec.opt(&mut m, "script", |d, n| d.string(n)),
+        events: dec.opt(&mut m, "events", |d, n| {
+            let mut m = d.map(
+                n,
+                "an event query (`kinds`, `min_value`, `not_handled_within`, `since`, `at_least`)",
+            )?;
+            let kinds = d.req(&mut m, "kinds", |d, n| d.list(n, |d, n| d.ident(n)));
+            let min_value = d.opt(&mut m, "min_value", |d, n| d.decimal(n));
+            let not_handled_within = d.opt(&mut m, "not_handled_within", duration);
+            let since = d.opt(&mut m, "since", duration);
+            let at_least = d.opt(&mut m, "at_least", |d, n| d.uint(n));
+            m.finish(
+                d,
+                &[
+                    "kinds",
+                    "min_value",
+                    "not_handled_within",
+                    "since",
+                    "at_least",
+                ],
+            );
+            Some(EventQuery {
+                kinds: kinds?,
+                min_value,
+                not_handled_within,
+                since,
+                at_least,
+            })
+        }),
         item: dec.opt(&mut m, "item", |d, n| d.ident(n)),
         is: dec.opt(&mut m, "is", |d, n| d.boolean(n)),
         eq: dec.opt(&mut m, "eq", operand),
@@ -1001,6 +1045,7 @@ fn condition_is_empty(c: &Condition) -> bool {
         && c.rule.is_none()
         && c.previous.is_none()
         && c.script.is_none()
+        && c.events.is_none()
         && c.is.is_none()
         && c.eq.is_none()
         && c.ne.is_none()

@@ -98,6 +98,8 @@ codes! {
     InvalidInclude = "E0309", "invalid-include", Error;
     /// Two versions of one ruleset whose periods in force overlap.
     OverlappingVersions = "E0310", "overlapping-versions", Error;
+    /// A reference to an event kind the ruleset does not declare.
+    UnknownEventKind = "E0311", "unknown-event-kind", Error;
     /// An item that no rule reads.
     UnusedItem = "W0401", "unused-item", Warning;
     /// A text that lacks its Chinese or English version.
@@ -122,6 +124,8 @@ codes! {
     UnknownRuleset = "E0507", "unknown-ruleset", Error;
     /// No version of the ruleset is in force on the inspection date.
     NoVersionInForce = "E0508", "no-version-in-force", Error;
+    /// An event of a kind the ruleset does not declare.
+    EventUnknownKind = "E0509", "event-unknown-kind", Error;
 }
 
 impl std::fmt::Display for Code {

@@ -183,6 +183,32 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
             *r = Some(json);
         }
     }
+    for e in insp.events.iter().flatten() {
+        if !rs.model.event_kinds.iter().any(|k| k.id.value == e.kind) {
+            let known: Vec<&str> = rs
+                .model
+                .event_kinds
+                .iter()
+                .map(|k| k.id.value.as_str())
+                .collect();
+            diags.push(InputDiagnostic {
+                code: Code::EventUnknownKind,
+                item: format!("events.{}", e.kind),
+                message: format!(
+                    "ruleset `{}` {} has no event kind `{}`{}",
+                    rs.info.id,
+                    rs.info.version,
+                    e.kind,
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; its kinds are: {}", known.join(", "))
+                    }
+                ),
+                answer: serde_json::to_value(e).unwrap_or(serde_json::Value::Null),
+            });
+        }
+    }
     let mut st = State {
         rs,
         insp,
@@ -547,7 +573,40 @@ impl State<'_> {
                 }))
             }
             Cond::Script(i) => self.script(*i),
+            Cond::Events(t) => match &self.insp.events {
+                // No history given: whether such events exist is unknown.
+                None => Truth::Unknown,
+                Some(_) => {
+                    Truth::from_bool(self.matching_events(t).len() as u64 >= u64::from(t.at_least))
+                }
+            },
         }
+    }
+
+    /// The events of the history that a query counts.
+    fn matching_events(&self, t: &crate::compile::EventTest) -> Vec<&crate::inspection::Event> {
+        let Some(events) = &self.insp.events else {
+            return Vec::new();
+        };
+        let since = t.since.as_ref().and_then(|d| sub(self.date, d));
+        events
+            .iter()
+            .filter(|e| t.kinds.contains(&e.kind) && e.date <= self.date)
+            .filter(|e| since.is_none_or(|s| e.date >= s))
+            .filter(|e| match t.min_value {
+                Some(min) => e.value.is_some_and(|v| v >= min),
+                None => true,
+            })
+            .filter(|e| match &t.not_handled_within {
+                Some(d) => match add(e.date, d) {
+                    // Still within the time allowed: not (yet) a failure.
+                    Some(deadline) if deadline >= self.date => false,
+                    Some(deadline) => e.handled.is_none_or(|h| h > deadline),
+                    None => false,
+                },
+                None => e.handled.is_none_or(|h| h > self.date),
+            })
+            .collect()
     }
 
     fn at_least(&self, n: &CountRef, values: &[Truth]) -> Truth {
@@ -815,6 +874,25 @@ impl State<'_> {
                 t.error = self.script_errors.get(*i).cloned().flatten();
                 t
             }
+            Cond::Events(ev) => {
+                let v = self.eval(c);
+                let mut t = node(ev.label.clone(), v, Vec::new());
+                t.answers = match &self.insp.events {
+                    None => vec![TraceAnswer {
+                        item: "events".into(),
+                        answer: serde_json::Value::Null,
+                    }],
+                    Some(_) => self
+                        .matching_events(ev)
+                        .into_iter()
+                        .map(|e| TraceAnswer {
+                            item: format!("events.{}", e.kind),
+                            answer: serde_json::to_value(e).unwrap_or(serde_json::Value::Null),
+                        })
+                        .collect(),
+                };
+                t
+            }
         }
     }
 
@@ -965,7 +1043,11 @@ impl State<'_> {
                             let mut missing = Vec::new();
                             let et = self.trace(&e.when);
                             self.missing(&et, &mut missing);
-                            undetermined_escalations.push(UndeterminedEscalation { to: e.to, reason: e.reason.clone(), missing });
+                            undetermined_escalations.push(UndeterminedEscalation {
+                                to: e.to,
+                                reason: e.reason.clone(),
+                                missing,
+                            });
                         }
                     }
                     if !undetermined_escalations.is_empty() {
@@ -1102,6 +1184,12 @@ fn first_error(t: &TraceNode) -> Option<String> {
     t.error
         .clone()
         .or_else(|| t.children.iter().find_map(first_error))
+}
+
+fn sub(d: Date, dur: &crate::model::Duration) -> Option<Date> {
+    d.add_years(-i64::from(dur.years))?
+        .add_months(-i64::from(dur.months))?
+        .add_days(-i64::from(dur.days))
 }
 
 fn add(d: Date, dur: &crate::model::Duration) -> Option<Date> {
@@ -1365,6 +1453,84 @@ rules:
         let f = r.findings.iter().find(|f| f.rule == "r-atleast").unwrap();
         assert_eq!(f.counted.len(), 3);
         assert_eq!(f.rectification.len(), 5);
+    }
+
+    #[test]
+    fn event_history_counts_what_was_not_dealt_with_in_time() {
+        let ruleset = r#"
+ruleset: ev
+title: {zh: 事件, en: Events}
+effective: {from: 2024-01-01}
+documents: [{id: d, title: {zh: 标准, en: Standard}, verified: true}]
+event_kinds:
+  - {id: speeding, label: {zh: 超速, en: Speeding}}
+  - {id: score, label: {zh: 记分, en: Score}}
+rules:
+  - {id: late, level: major, basis: {document: d, clause: "3(3)"}, title: {zh: x, en: x}, when: {events: {kinds: [speeding], not_handled_within: {months: 1}}}}
+  - {id: high-score, level: major, basis: {document: d, clause: "3(3)"}, title: {zh: x, en: x}, when: {events: {kinds: [score], min_value: 10}}}
+"#;
+        let mut l = Loader::new(Limits::default());
+        l.add_memory("ev.yaml", ruleset);
+        let lib = l.load().library.unwrap();
+        let run = |date: &str, events: &str, rule: &str| {
+            let text = format!("ruleset: ev\ndate: {date}\n{events}\n");
+            let mut sources = SourceMap::new();
+            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+            let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+            r.explanations
+                .unwrap()
+                .into_iter()
+                .find(|e| e.rule == rule)
+                .unwrap()
+                .outcome
+        };
+        // One month after 2025-01-15 is 2025-02-15: still in time that day.
+        let unhandled = "events: [{kind: speeding, date: 2025-01-15}]";
+        assert_eq!(run("2025-02-15", unhandled, "late"), "passed");
+        assert_eq!(run("2025-02-16", unhandled, "late"), "fired");
+        assert_eq!(
+            run(
+                "2025-03-01",
+                "events: [{kind: speeding, date: 2025-01-15, handled: 2025-02-15}]",
+                "late"
+            ),
+            "passed"
+        );
+        assert_eq!(
+            run(
+                "2025-03-01",
+                "events: [{kind: speeding, date: 2025-01-15, handled: 2025-02-16}]",
+                "late"
+            ),
+            "fired"
+        );
+        assert_eq!(run("2025-03-01", "events: []", "late"), "passed");
+        // Without a history, nobody knows: undetermined, never a pass.
+        assert_eq!(run("2025-03-01", "", "late"), "undetermined");
+        assert_eq!(
+            run(
+                "2025-03-01",
+                "events: [{kind: score, date: 2025-02-01, value: 10}]",
+                "high-score"
+            ),
+            "fired"
+        );
+        assert_eq!(
+            run(
+                "2025-03-01",
+                "events: [{kind: score, date: 2025-02-01, value: 9}]",
+                "high-score"
+            ),
+            "passed"
+        );
+        assert_eq!(
+            run(
+                "2025-03-01",
+                "events: [{kind: score, date: 2025-02-01, value: 12, handled: 2025-02-02}]",
+                "high-score"
+            ),
+            "passed"
+        );
     }
 
     fn truth() -> impl Strategy<Value = Truth> {

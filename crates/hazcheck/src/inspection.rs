@@ -43,6 +43,29 @@ pub struct Inspection {
     /// The previous inspection of the same site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<PreviousInspection>,
+    /// The site's history of events (violations, scores, incidents). Absent
+    /// means the history is unknown; an empty list means there were none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+}
+
+/// One event of a site's history.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Its kind, one of the ruleset's `event_kinds`.
+    pub kind: String,
+    /// When it happened.
+    pub date: Date,
+    /// Who or what it concerns (a vehicle, a driver).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// A measured value, such as a score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::decimal::Decimal>,
+    /// When it was dealt with, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled: Option<Date>,
 }
 
 /// The site of an inspection.
@@ -188,6 +211,10 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         .opt(&mut m, "answers", |d, n| answers(d, n, limits))
         .unwrap_or_default();
     let previous = dec.opt(&mut m, "previous", previous);
+    let events = match m.take("events") {
+        Some(n) => dec.list(n, event),
+        None => None,
+    };
     m.finish(dec, INSPECTION_KEYS);
     Some(Inspection {
         ruleset: ruleset?,
@@ -197,6 +224,44 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         inspector,
         answers,
         previous,
+        events,
+    })
+}
+
+fn event(dec: &mut Decoder, node: &Node) -> Option<Event> {
+    let mut m = dec.map(
+        node,
+        "an event (`kind`, `date`, `subject`, `value`, `handled`)",
+    )?;
+    let kind = dec.req(&mut m, "kind", |d, n| d.ident(n));
+    let date = dec.req(&mut m, "date", |d, n| d.date(n));
+    let subject = dec
+        .opt(&mut m, "subject", |d, n| d.string(n))
+        .map(|s| s.value);
+    let value = dec
+        .opt(&mut m, "value", |d, n| d.decimal(n))
+        .map(|v| v.value);
+    let handled = dec
+        .opt(&mut m, "handled", |d, n| d.date(n))
+        .map(|d| d.value);
+    m.finish(dec, &["kind", "date", "subject", "value", "handled"]);
+    let (kind, date) = (kind?, date?);
+    if let Some(h) = handled {
+        if h < date.value {
+            dec.error(
+                Code::InvalidDate,
+                date.span,
+                format!("event handled on {h}, before it happened on {}", date.value),
+            );
+            return None;
+        }
+    }
+    Some(Event {
+        kind: kind.value,
+        date: date.value,
+        subject,
+        value,
+        handled,
     })
 }
 

@@ -186,6 +186,43 @@ pub struct RulesetFile {
     /// The rules that turn answers into findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
+    /// Kinds of events an inspection's history may record (violations,
+    /// scores, incidents), for rules about what was not dealt with in time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_kinds: Vec<EventKind>,
+}
+
+/// A kind of event in a site's history.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventKind {
+    /// The id events use.
+    pub id: Sp<String>,
+    /// What it is.
+    pub label: Text,
+}
+
+/// A question about the events of the site's history: how many events of
+/// the given kinds (and value) were not dealt with in time.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// The event kinds that count.
+    pub kinds: Vec<Sp<String>>,
+    /// Only events whose value is at least this (such as a score of 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<Sp<Decimal>>,
+    /// An event counts when it was not dealt with within this long after
+    /// it happened (and that time has passed by the inspection date).
+    /// Without it, an event counts while it is not dealt with at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_handled_within: Option<Duration>,
+    /// Only events within this long before the inspection date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Duration>,
+    /// How many such events make the condition hold (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<Sp<u32>>,
 }
 
 /// A period in force. `to` is inclusive; an open end means "until replaced".
@@ -519,7 +556,8 @@ pub struct Condition {
     /// Holds when at least N members hold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_least: Option<AtLeast>,
-    /// Holds when another rule fires (before exceptions).
+    /// Holds when another rule produced a finding: it fired and no
+    /// exception cancelled it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<Sp<String>>,
     /// Holds when the previous inspection of the site recorded a finding.
@@ -528,6 +566,10 @@ pub struct Condition {
     /// A Rhai expression over the answers, where nothing else fits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<Sp<String>>,
+    /// Holds when the site's event history has events not dealt with in
+    /// time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventQuery>,
     /// The item the comparison reads.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Sp<String>>,
@@ -684,8 +726,8 @@ pub struct ParamRef {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Previous {
-    /// The rule of the previous finding; the rule's own id when omitted is
-    /// not allowed: name it.
+    /// The rule of the previous finding (it may be a rule of an older
+    /// version, so it is not checked against this ruleset).
     pub rule: Sp<String>,
     /// Only count it when it was past its due date on this inspection's date.
     #[serde(default)]

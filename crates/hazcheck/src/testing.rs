@@ -230,6 +230,7 @@ struct RawCase<'n> {
 }
 
 const CASE_KEYS: &[&str] = &[
+    "events",
     "name",
     "base",
     "date",
@@ -365,6 +366,7 @@ fn build_inspection(
     let mut inspector = None;
     let mut answers: BTreeMap<String, Sp<Answer>> = BTreeMap::new();
     let mut previous: Option<PreviousInspection> = None;
+    let mut events = None;
     for layer in layers {
         if let Some(n) = layer.get("date") {
             date = dec.date(n).or(date);
@@ -440,6 +442,23 @@ fn build_inspection(
                 Err(d) => dec.diags.extend(d),
             }
         }
+        if let Some(n) = layer.get("events") {
+            let wrapped = Node {
+                kind: NodeKind::Map(vec![
+                    (
+                        str_node("ruleset", n.span),
+                        str_node(&ruleset.value, n.span),
+                    ),
+                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("events", n.span), n.clone()),
+                ]),
+                span: n.span,
+            };
+            match Inspection::from_node(&wrapped, limits) {
+                Ok(i) => events = i.events,
+                Err(d) => dec.diags.extend(d),
+            }
+        }
     }
     let Some(date) = date else {
         let span = layers.last().map_or(Span::file_only(file), |n| n.span);
@@ -458,6 +477,7 @@ fn build_inspection(
         inspector,
         answers,
         previous,
+        events,
     })
 }
 

@@ -86,6 +86,9 @@ pub fn code_description(code: Code) -> &'static str {
         Code::OverlappingVersions => {
             "Two versions of the same ruleset are in force over overlapping periods."
         }
+        Code::UnknownEventKind => {
+            "A condition counts events of a kind the ruleset does not declare."
+        }
         Code::UnusedItem => "The checklist item is never read by any rule.",
         Code::MissingTranslation => "The text is given in only one of Chinese and English.",
         Code::UnusedParameter => "The parameter is never used by any rule.",
@@ -103,6 +106,9 @@ pub fn code_description(code: Code) -> &'static str {
         Code::UnknownRuleset => "The inspection refers to a ruleset that has not been loaded.",
         Code::NoVersionInForce => {
             "No version of the ruleset is in force on the date of the inspection."
+        }
+        Code::EventUnknownKind => {
+            "The inspection's history holds an event of a kind the ruleset does not declare."
         }
         // Codes added to the library after this list was written fall back
         // to their short name until they get a sentence here.
