@@ -103,6 +103,10 @@ pub(crate) enum Test {
     DueWithin(Duration),
     BeforeInspection(bool),
     Season(SeasonWindow),
+    DateRange {
+        from: Option<crate::date::Date>,
+        to: Option<crate::date::Date>,
+    },
     TimeBetween(TimeWindow),
     Answered(bool),
     NotApplicable(bool),
@@ -991,10 +995,8 @@ impl<'a> Cx<'a> {
             Operand::Ref(r) => {
                 if let Some(p) = &r.param {
                     let i = self.param_ref(p)?;
-                    Some(Num::Param {
-                        param: i,
-                        factor: r.factor.as_ref().map(|f| f.value),
-                    })
+                    let factor = self.factor(&r.factor)?;
+                    Some(Num::Param { param: i, factor })
                 } else if let Some(it) = &r.item {
                     let i = self.item_ref(it)?;
                     let kind = self.m.items[i].kind.value;
@@ -1010,10 +1012,8 @@ impl<'a> Cx<'a> {
                         ));
                         return None;
                     }
-                    Some(Num::Item {
-                        item: i,
-                        factor: r.factor.as_ref().map(|f| f.value),
-                    })
+                    let factor = self.factor(&r.factor)?;
+                    Some(Num::Item { item: i, factor })
                 } else {
                     None
                 }
@@ -1164,6 +1164,16 @@ impl<'a> Cx<'a> {
         if let Some(s) = &c.script {
             return self.script(s, ctx);
         }
+        if let Some(r) = &c.inspection_date {
+            let from = r.from.as_ref().map(|d| d.value);
+            let to = r.to.as_ref().map(|d| d.value);
+            let label = format!(
+                "inspection date in {}..{}",
+                from.map_or(String::new(), |d| d.to_string()),
+                to.map_or(String::new(), |d| d.to_string())
+            );
+            return Some(Cond::Leaf { item: None, test: Test::DateRange { from, to }, label });
+        }
         if let Some(q) = &c.events {
             let mut ok = true;
             for k in &q.kinds {
@@ -1192,6 +1202,14 @@ impl<'a> Cx<'a> {
             if !ok {
                 return None;
             }
+            let not_handled_within = match &q.not_handled_within {
+                Some(d) => Some(self.duration(d)?),
+                None => None,
+            };
+            let since = match &q.since {
+                Some(d) => Some(self.duration(d)?),
+                None => None,
+            };
             let at_least = q.at_least.as_ref().map_or(1, |n| n.value);
             if at_least == 0 {
                 self.push(Diagnostic::new(
@@ -1206,18 +1224,18 @@ impl<'a> Cx<'a> {
             if let Some(v) = &q.min_value {
                 label.push_str(&format!(" with value ≥ {}", v.value));
             }
-            match &q.not_handled_within {
+            match &not_handled_within {
                 Some(d) => label.push_str(&format!(" not dealt with within {}", duration_label(d))),
                 None => label.push_str(" not dealt with"),
             }
-            if let Some(d) = &q.since {
+            if let Some(d) = &since {
                 label.push_str(&format!(" in the last {}", duration_label(d)));
             }
             return Some(Cond::Events(EventTest {
                 kinds,
                 min_value: q.min_value.as_ref().map(|v| v.value),
-                not_handled_within: q.not_handled_within.clone(),
-                since: q.since.clone(),
+                not_handled_within,
+                since,
                 at_least,
                 label,
             }));
@@ -1419,6 +1437,7 @@ impl<'a> Cx<'a> {
                 self.mismatch(span, item, "older_than", "date");
                 return None;
             }
+            let d = &self.duration(d)?;
             return Some((
                 Test::OlderThan(d.clone()),
                 format!("{id} more than {} before the inspection", duration_label(d)),
@@ -1429,6 +1448,7 @@ impl<'a> Cx<'a> {
                 self.mismatch(span, item, "due_within", "date");
                 return None;
             }
+            let d = &self.duration(d)?;
             return Some((
                 Test::DueWithin(d.clone()),
                 format!(
@@ -1642,6 +1662,66 @@ impl<'a> Cx<'a> {
                 None
             }
         }
+    }
+
+    /// Resolves a factor to a number; `Some(None)` when there is none.
+    fn factor(&mut self, f: &Option<Factor>) -> Option<Option<Decimal>> {
+        match f {
+            None => Some(None),
+            Some(Factor::Number(d)) => Some(Some(d.value)),
+            Some(Factor::Param(p)) => {
+                let i = self.param_ref(&p.param)?;
+                match self.m.parameters.get(i).and_then(|x| x.value.as_ref()) {
+                    Some(v) => Some(Some(v.value)),
+                    None => {
+                        self.push(Diagnostic::new(
+                            Code::TypeMismatch,
+                            p.param.span,
+                            format!("parameter `{}` is a table; a factor must be a constant", p.param.value),
+                        ));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// Resolves a duration written with `param` into years, months or days.
+    fn duration(&mut self, d: &Duration) -> Option<Duration> {
+        let Some(p) = &d.param else { return Some(d.clone()) };
+        let i = self.param_ref(p)?;
+        let param = self.m.parameters.get(i)?;
+        let value = param.value.as_ref().and_then(|v| v.value.to_i64()).and_then(|v| u32::try_from(v).ok());
+        let Some(value) = value.filter(|v| *v > 0) else {
+            self.push(Diagnostic::new(
+                Code::TypeMismatch,
+                p.span,
+                format!("parameter `{}` is not a whole positive constant, so it cannot be a duration", p.value),
+            ));
+            return None;
+        };
+        let mut out = Duration::default();
+        match param.unit.as_deref() {
+            Some("years" | "year" | "年") => out.years = value,
+            Some("months" | "month" | "月" | "个月") => out.months = value,
+            Some("days" | "day" | "日" | "天") => out.days = value,
+            other => {
+                self.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        p.span,
+                        format!(
+                            "parameter `{}` has unit `{}`; a duration needs `years`, `months` or `days`",
+                            p.value,
+                            other.unwrap_or("none")
+                        ),
+                    )
+                    .with_help("set `unit: years` (or months, days) on the parameter"),
+                );
+                return None;
+            }
+        }
+        Some(out)
     }
 
     fn num_label(&self, n: &Num) -> String {

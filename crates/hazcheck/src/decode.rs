@@ -858,7 +858,15 @@ fn rule(dec: &mut Decoder, node: &Node) -> Option<Rule> {
 
 /// The operator keys of a condition that stand on their own.
 const STANDALONE_OPS: &[&str] = &[
-    "all", "any", "not", "at_least", "rule", "previous", "script", "events",
+    "all",
+    "any",
+    "not",
+    "at_least",
+    "rule",
+    "previous",
+    "script",
+    "events",
+    "inspection_date",
 ];
 /// The comparison keys that go with `item`.
 const ITEM_OPS: &[&str] = &[
@@ -951,6 +959,18 @@ pub fn condition(dec: &mut Decoder, node: &Node) -> Option<Condition> {
         between: dec.opt(&mut m, "between", range),
         in_: dec.opt(&mut m, "in", |d, n| d.list(n, |d, n| d.ident(n))),
         has_all: dec.opt(&mut m, "has_all", |d, n| d.list(n, |d, n| d.ident(n))),
+        inspection_date: dec.opt(&mut m, "inspection_date", |d, n| {
+            let mut m = d.map(n, "a date range (`from`, `to`)")?;
+            let from = d.opt(&mut m, "from", |d, n| d.date(n));
+            let to = d.opt(&mut m, "to", |d, n| d.date(n));
+            let span = m.span();
+            m.finish(d, &["from", "to"]);
+            if from.is_none() && to.is_none() {
+                d.error(Code::InvalidDate, span, "a date range needs `from`, `to` or both");
+                return None;
+            }
+            Some(DateRange { from, to })
+        }),
         matches: dec.opt(&mut m, "matches", |d, n| d.string(n)),
         older_than: dec.opt(&mut m, "older_than", duration),
         due_within: dec.opt(&mut m, "due_within", duration),
@@ -1056,6 +1076,7 @@ fn condition_is_empty(c: &Condition) -> bool {
         && c.between.is_none()
         && c.in_.is_none()
         && c.has_all.is_none()
+        && c.inspection_date.is_none()
         && c.matches.is_none()
         && c.older_than.is_none()
         && c.due_within.is_none()
@@ -1094,7 +1115,15 @@ fn operand(dec: &mut Decoder, node: &Node) -> Option<Operand> {
             let mut m = dec.map(node, "an operand (`param` or `item`, with `factor`)")?;
             let param = dec.opt(&mut m, "param", |d, n| d.ident(n));
             let item = dec.opt(&mut m, "item", |d, n| d.ident(n));
-            let factor = dec.opt(&mut m, "factor", |d, n| d.decimal(n));
+            let factor = dec.opt(&mut m, "factor", |d, n| match &n.kind {
+                NodeKind::Map(_) => {
+                    let mut m = d.map(n, "a factor parameter (`param`)")?;
+                    let param = d.req(&mut m, "param", |d, n| d.ident(n));
+                    m.finish(d, &["param"]);
+                    Some(Factor::Param(ParamRef { param: param? }))
+                }
+                _ => d.decimal(n).map(Factor::Number),
+            });
             let span = m.span();
             m.finish(dec, &["param", "item", "factor"]);
             if param.is_some() == item.is_some() {
@@ -1147,29 +1176,22 @@ fn range(dec: &mut Decoder, node: &Node) -> Option<Range> {
 }
 
 fn duration(dec: &mut Decoder, node: &Node) -> Option<Duration> {
-    let mut m = dec.map(node, "a duration (`years`, `months`, `days`)")?;
-    let years = dec
-        .opt(&mut m, "years", |d, n| d.uint(n))
-        .map_or(0, |v| v.value);
-    let months = dec
-        .opt(&mut m, "months", |d, n| d.uint(n))
-        .map_or(0, |v| v.value);
-    let days = dec
-        .opt(&mut m, "days", |d, n| d.uint(n))
-        .map_or(0, |v| v.value);
+    let mut m = dec.map(node, "a duration (`years`, `months`, `days`, or `param`)")?;
+    let years = dec.opt(&mut m, "years", |d, n| d.uint(n)).map_or(0, |v| v.value);
+    let months = dec.opt(&mut m, "months", |d, n| d.uint(n)).map_or(0, |v| v.value);
+    let days = dec.opt(&mut m, "days", |d, n| d.uint(n)).map_or(0, |v| v.value);
+    let param = dec.opt(&mut m, "param", |d, n| d.ident(n));
     let span = m.span();
-    m.finish(dec, &["years", "months", "days"]);
-    if years == 0 && months == 0 && days == 0 {
-        dec.error(
-            Code::InvalidValue,
-            span,
-            "a duration needs years, months or days",
-        );
+    m.finish(dec, &["years", "months", "days", "param"]);
+    let fixed = years > 0 || months > 0 || days > 0;
+    if fixed == param.is_some() {
+        let msg = if fixed {
+            "a duration is either `years`/`months`/`days` or a `param`, not both"
+        } else {
+            "a duration needs years, months or days (or a `param`)"
+        };
+        dec.error(Code::InvalidValue, span, msg);
         return None;
     }
-    Some(Duration {
-        years,
-        months,
-        days,
-    })
+    Some(Duration { years, months, days, param })
 }

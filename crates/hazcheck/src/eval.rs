@@ -645,6 +645,9 @@ impl State<'_> {
         let Some(item) = item else {
             return match test {
                 Test::Season(w) => Truth::from_bool(w.contains(self.date)),
+                Test::DateRange { from, to } => Truth::from_bool(
+                    from.is_none_or(|f| self.date >= f) && to.is_none_or(|t| self.date <= t),
+                ),
                 _ => Truth::Unknown,
             };
         };
@@ -1238,6 +1241,8 @@ parameters:
   - id: by_kind
     source: {document: d, clause: "2"}
     table: {by: kind, values: [{option: high, value: 30}, {option: low, value: 50}]}
+  - {id: ratio, value: 0.8, source: {document: d, clause: "3"}}
+  - {id: one_month, value: 1, unit: months, source: {document: d, clause: "3"}}
   - id: n_by_kind
     source: {document: d, clause: "2"}
     table: {by: kind, values: [{option: high, value: 2}, {option: low, value: 3}]}
@@ -1275,6 +1280,9 @@ rules:
   - {id: r-time, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: t1, time_between: {from: "02:00", to: "05:00"}}}
   - {id: r-match, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: s, matches: "^DH-[0-9]{4}$"}}
   - {id: r-atleast, level: major, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {at_least: {n: {param: n_by_kind}, of: [{item: a, is: false}, {item: b, is: false}, {item: c, is: false}]}}}
+  - {id: r-factor-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: x, lt: {item: y, factor: {param: ratio}}}}
+  - {id: r-older-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: d1, older_than: {param: one_month}}}
+  - {id: r-from-date, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {inspection_date: {from: 2025-05-04, to: 2025-06-30}}}
   - id: r-unless
     level: ordinary
     basis: {document: d, clause: "1"}
@@ -1422,6 +1430,18 @@ rules:
             "r-atleast",
             "passed",
         );
+    }
+
+    #[test]
+    fn parameters_as_factors_and_durations_and_date_ranges() {
+        check("2025-01-01", "{x: 2.0, y: 2.5}", "r-factor-param", "passed");
+        check("2025-01-01", "{x: 1.99, y: 2.5}", "r-factor-param", "fired");
+        check("2025-03-28", "{d1: 2025-02-28}", "r-older-param", "passed");
+        check("2025-03-29", "{d1: 2025-02-28}", "r-older-param", "fired");
+        check("2025-05-03", "{}", "r-from-date", "passed");
+        check("2025-05-04", "{}", "r-from-date", "fired");
+        check("2025-06-30", "{}", "r-from-date", "fired");
+        check("2025-07-01", "{}", "r-from-date", "passed");
     }
 
     #[test]

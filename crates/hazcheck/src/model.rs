@@ -601,6 +601,11 @@ pub struct Condition {
     /// includes at least one of them.
     #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
     pub in_: Option<Vec<Sp<String>>>,
+    /// The inspection date lies in this period (either end may be open;
+    /// both are inclusive), for duties that start or end on a date inside
+    /// a version's period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspection_date: Option<DateRange>,
     /// A multiple-choice answer includes all of these options.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_all: Option<Vec<Sp<String>>>,
@@ -670,9 +675,20 @@ pub struct OperandRef {
     /// Another item's answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Sp<String>>,
-    /// A factor applied to the value, such as `0.8` for "80% of".
+    /// A factor applied to the value, such as `0.8` for "80% of": a
+    /// number, or `{param: ...}` naming a constant parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub factor: Option<Sp<Decimal>>,
+    pub factor: Option<Factor>,
+}
+
+/// A factor: a number or a constant parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Factor {
+    /// A number.
+    Number(Sp<Decimal>),
+    /// A constant parameter.
+    Param(ParamRef),
 }
 
 /// A numeric range. Both ends are inclusive unless marked exclusive.
@@ -747,10 +763,27 @@ pub struct Duration {
     /// Days.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub days: u32,
+    /// A constant parameter whose unit is `years`, `months` or `days`,
+    /// instead of the fields above, so that a validity period can cite its
+    /// source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<Sp<String>>,
 }
 
 fn is_zero(v: &u32) -> bool {
     *v == 0
+}
+
+/// A range of dates, both ends inclusive, either end open.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DateRange {
+    /// First day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Sp<Date>>,
+    /// Last day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Sp<Date>>,
 }
 
 /// A yearly window of month-days, both ends inclusive.
