@@ -5,6 +5,7 @@
 //! `HAZCHECK_BLESS=1` to rewrite them after an intended change, then review
 //! the diff.
 
+mod ci_doc;
 mod cli;
 mod diagnostics;
 mod inspections;
