@@ -258,8 +258,8 @@ pub(crate) fn compile(
     if !quiet_unused && cx.diags.iter().filter(|d| d.is_error()).count() == errors_before {
         cx.check_unused();
     }
-    let rule_order = cx.order_rules(&rules);
-    let item_order = cx.order_items(&items);
+    let rule_order = cx.order_rules();
+    let item_order = cx.order_items();
     let Cx {
         scripts, engine, ..
     } = cx;
@@ -270,7 +270,7 @@ pub(crate) fn compile(
     Some(Compiled {
         items,
         params,
-        rules: rules.into_iter().map(|r| r.0).collect(),
+        rules,
         rule_order: rule_order?,
         item_order: item_order?,
         scripts,
@@ -558,6 +558,18 @@ impl<'a> Cx<'a> {
                 if let Some(u) = self.param_used.get_mut(i) {
                     *u = true;
                 }
+                // A table's key item is read whenever the table is.
+                let by = self
+                    .m
+                    .parameters
+                    .get(i)
+                    .and_then(|p| p.table.as_ref())
+                    .map(|t| t.by.value.as_str());
+                if let Some(&item) = by.and_then(|b| self.items.get(b)) {
+                    if let Some(r) = self.item_reads.get_mut(item) {
+                        *r = true;
+                    }
+                }
                 Some(i)
             }
             None => {
@@ -783,7 +795,7 @@ impl<'a> Cx<'a> {
         out
     }
 
-    fn compile_rules(&mut self) -> Vec<(CRule, ())> {
+    fn compile_rules(&mut self) -> Vec<CRule> {
         let m = self.m;
         let mut out = Vec::with_capacity(m.rules.len());
         for (i, r) in m.rules.iter().enumerate() {
@@ -835,23 +847,20 @@ impl<'a> Cx<'a> {
             let (Some(basis), Some(when)) = (basis, when) else {
                 continue;
             };
-            out.push((
-                CRule {
-                    id: r.id.value.clone(),
-                    level: r.level.value,
-                    basis,
-                    also,
-                    title: r.title.clone(),
-                    guidance: r.guidance.clone(),
-                    deadline: r.deadline,
-                    needs_confirmation: r.needs_confirmation,
-                    applies_if,
-                    when,
-                    unless,
-                    escalate,
-                },
-                (),
-            ));
+            out.push(CRule {
+                id: r.id.value.clone(),
+                level: r.level.value,
+                basis,
+                also,
+                title: r.title.clone(),
+                guidance: r.guidance.clone(),
+                deadline: r.deadline,
+                needs_confirmation: r.needs_confirmation,
+                applies_if,
+                when,
+                unless,
+                escalate,
+            });
         }
         out
     }
@@ -894,7 +903,7 @@ impl<'a> Cx<'a> {
 
     /// Orders rules so that each comes after the rules it reads; reports
     /// cycles.
-    fn order_rules(&mut self, _rules: &[(CRule, ())]) -> Option<Vec<usize>> {
+    fn order_rules(&mut self) -> Option<Vec<usize>> {
         let n = self.m.rules.len();
         let deps: Vec<Vec<usize>> = self
             .rule_deps
@@ -942,7 +951,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn order_items(&mut self, _items: &[CItem]) -> Option<Vec<usize>> {
+    fn order_items(&mut self) -> Option<Vec<usize>> {
         let n = self.m.items.len();
         match topo_order(n, &self.item_deps) {
             Ok(order) => Some(order),
@@ -1172,7 +1181,11 @@ impl<'a> Cx<'a> {
                 from.map_or(String::new(), |d| d.to_string()),
                 to.map_or(String::new(), |d| d.to_string())
             );
-            return Some(Cond::Leaf { item: None, test: Test::DateRange { from, to }, label });
+            return Some(Cond::Leaf {
+                item: None,
+                test: Test::DateRange { from, to },
+                label,
+            });
         }
         if let Some(q) = &c.events {
             let mut ok = true;
@@ -1677,7 +1690,10 @@ impl<'a> Cx<'a> {
                         self.push(Diagnostic::new(
                             Code::TypeMismatch,
                             p.param.span,
-                            format!("parameter `{}` is a table; a factor must be a constant", p.param.value),
+                            format!(
+                                "parameter `{}` is a table; a factor must be a constant",
+                                p.param.value
+                            ),
                         ));
                         None
                     }
@@ -1688,15 +1704,24 @@ impl<'a> Cx<'a> {
 
     /// Resolves a duration written with `param` into years, months or days.
     fn duration(&mut self, d: &Duration) -> Option<Duration> {
-        let Some(p) = &d.param else { return Some(d.clone()) };
+        let Some(p) = &d.param else {
+            return Some(d.clone());
+        };
         let i = self.param_ref(p)?;
         let param = self.m.parameters.get(i)?;
-        let value = param.value.as_ref().and_then(|v| v.value.to_i64()).and_then(|v| u32::try_from(v).ok());
+        let value = param
+            .value
+            .as_ref()
+            .and_then(|v| v.value.to_i64())
+            .and_then(|v| u32::try_from(v).ok());
         let Some(value) = value.filter(|v| *v > 0) else {
             self.push(Diagnostic::new(
                 Code::TypeMismatch,
                 p.span,
-                format!("parameter `{}` is not a whole positive constant, so it cannot be a duration", p.value),
+                format!(
+                    "parameter `{}` is not a whole positive constant, so it cannot be a duration",
+                    p.value
+                ),
             ));
             return None;
         };

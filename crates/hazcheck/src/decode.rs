@@ -383,6 +383,7 @@ const FILE_KEYS: &[&str] = &[
     "title",
     "description",
     "effective",
+    "out_of_force",
     "deadlines",
     "documents",
     "include",
@@ -431,6 +432,7 @@ pub fn ruleset_file(dec: &mut Decoder, node: &Node) -> Option<RulesetFile> {
     if ruleset.is_some() && !m.has("effective") {
         dec.missing(&m, "effective");
     }
+    let out_of_force = dec.opt(&mut m, "out_of_force", |d, n| d.text(n));
     let deadlines = dec.opt(&mut m, "deadlines", deadlines);
     let documents = dec
         .opt(&mut m, "documents", |d, n| d.list(n, document))
@@ -473,6 +475,7 @@ pub fn ruleset_file(dec: &mut Decoder, node: &Node) -> Option<RulesetFile> {
         title,
         description,
         effective,
+        out_of_force,
         deadlines,
         documents,
         include,
@@ -966,7 +969,11 @@ pub fn condition(dec: &mut Decoder, node: &Node) -> Option<Condition> {
             let span = m.span();
             m.finish(d, &["from", "to"]);
             if from.is_none() && to.is_none() {
-                d.error(Code::InvalidDate, span, "a date range needs `from`, `to` or both");
+                d.error(
+                    Code::InvalidDate,
+                    span,
+                    "a date range needs `from`, `to` or both",
+                );
                 return None;
             }
             Some(DateRange { from, to })
@@ -1177,9 +1184,15 @@ fn range(dec: &mut Decoder, node: &Node) -> Option<Range> {
 
 fn duration(dec: &mut Decoder, node: &Node) -> Option<Duration> {
     let mut m = dec.map(node, "a duration (`years`, `months`, `days`, or `param`)")?;
-    let years = dec.opt(&mut m, "years", |d, n| d.uint(n)).map_or(0, |v| v.value);
-    let months = dec.opt(&mut m, "months", |d, n| d.uint(n)).map_or(0, |v| v.value);
-    let days = dec.opt(&mut m, "days", |d, n| d.uint(n)).map_or(0, |v| v.value);
+    let years = dec
+        .opt(&mut m, "years", |d, n| d.uint(n))
+        .map_or(0, |v| v.value);
+    let months = dec
+        .opt(&mut m, "months", |d, n| d.uint(n))
+        .map_or(0, |v| v.value);
+    let days = dec
+        .opt(&mut m, "days", |d, n| d.uint(n))
+        .map_or(0, |v| v.value);
     let param = dec.opt(&mut m, "param", |d, n| d.ident(n));
     let span = m.span();
     m.finish(dec, &["years", "months", "days", "param"]);
@@ -1193,5 +1206,10 @@ fn duration(dec: &mut Decoder, node: &Node) -> Option<Duration> {
         dec.error(Code::InvalidValue, span, msg);
         return None;
     }
-    Some(Duration { years, months, days, param })
+    Some(Duration {
+        years,
+        months,
+        days,
+        param,
+    })
 }

@@ -140,6 +140,19 @@ impl Serialize for Code {
     }
 }
 
+// Reports written earlier carry codes as text; reading them back (follow-ups,
+// statistics) must accept exactly the codes this version knows.
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let text = String::deserialize(d)?;
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown diagnostic code `{text}`")))
+    }
+}
+
 /// A secondary location with a short label, such as "first defined here".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {

@@ -794,28 +794,30 @@ impl State<'_> {
     /// Evaluates a condition again, keeping every node's value and the
     /// answers it read.
     fn trace(&mut self, c: &Cond) -> TraceNode {
-        let node = |condition: String, value: Truth, children: Vec<TraceNode>| TraceNode {
-            condition,
-            value: value.as_str().to_string(),
-            answers: Vec::new(),
-            children,
-            error: None,
-        };
+        let node =
+            |kind: &str, condition: String, value: Truth, children: Vec<TraceNode>| TraceNode {
+                kind: kind.to_string(),
+                condition,
+                value: value.as_str().to_string(),
+                answers: Vec::new(),
+                children,
+                error: None,
+            };
         match c {
             Cond::All(list) => {
                 let children: Vec<TraceNode> = list.iter().map(|x| self.trace(x)).collect();
                 let v = self.eval(c);
-                node("all of".into(), v, children)
+                node("all", "all of".into(), v, children)
             }
             Cond::Any(list) => {
                 let children: Vec<TraceNode> = list.iter().map(|x| self.trace(x)).collect();
                 let v = self.eval(c);
-                node("any of".into(), v, children)
+                node("any", "any of".into(), v, children)
             }
             Cond::Not(x) => {
                 let child = self.trace(x);
                 let v = self.eval(c);
-                node("not".into(), v, vec![child])
+                node("not", "not".into(), v, vec![child])
             }
             Cond::AtLeast { n, of } => {
                 let children: Vec<TraceNode> = of.iter().map(|x| self.trace(x)).collect();
@@ -824,11 +826,11 @@ impl State<'_> {
                     Ok(n) => format!("at least {n} of"),
                     Err(_) => "at least N of (N unknown)".to_string(),
                 };
-                node(label, v, children)
+                node("at_least", label, v, children)
             }
             Cond::Leaf { item, label, .. } => {
                 let v = self.eval(c);
-                let mut t = node(label.clone(), v, Vec::new());
+                let mut t = node("item", label.clone(), v, Vec::new());
                 let mut reads: Vec<usize> = item.iter().copied().collect();
                 if let Some(i) = item {
                     reads.extend(self.operand_items(c, *i));
@@ -850,7 +852,7 @@ impl State<'_> {
                     .rules
                     .get(*i)
                     .map_or("?", |r| r.id.as_str());
-                node(format!("rule {id} fires"), v, Vec::new())
+                node("rule", format!("rule {id} fires"), v, Vec::new())
             }
             Cond::Previous { rule, overdue } => {
                 let v = self.eval(c);
@@ -859,11 +861,11 @@ impl State<'_> {
                 } else {
                     format!("previous finding {rule}")
                 };
-                node(label, v, Vec::new())
+                node("previous", label, v, Vec::new())
             }
             Cond::Script(i) => {
                 let v = self.eval(c);
-                let mut t = node("script".into(), v, Vec::new());
+                let mut t = node("script", "script".into(), v, Vec::new());
                 if let Some(s) = self.rs.compiled.scripts.get(*i) {
                     t.answers = s
                         .reads
@@ -879,7 +881,7 @@ impl State<'_> {
             }
             Cond::Events(ev) => {
                 let v = self.eval(c);
-                let mut t = node(ev.label.clone(), v, Vec::new());
+                let mut t = node("events", ev.label.clone(), v, Vec::new());
                 t.answers = match &self.insp.events {
                     None => vec![TraceAnswer {
                         item: "events".into(),
@@ -965,14 +967,14 @@ impl State<'_> {
             return;
         }
         let flip = if want == "true" { "false" } else { "true" };
-        if t.condition == "not" {
+        if t.kind == "not" {
             for ch in &t.children {
                 self.support(ch, flip, evidence, counted);
             }
             return;
         }
-        let conjunctive = (t.condition == "all of") == (want == "true");
-        if t.condition.starts_with("at least") {
+        let conjunctive = (t.kind == "all") == (want == "true");
+        if t.kind == "at_least" {
             for ch in &t.children {
                 if ch.value == "true" && want == "true" {
                     counted.push(ch.condition.clone());
@@ -1161,6 +1163,7 @@ impl State<'_> {
             ruleset: RulesetRef {
                 id: rs.info.id.clone(),
                 version: rs.info.version.clone(),
+                domain: rs.info.domain.clone(),
                 title: rs.info.title.clone(),
                 effective_from: rs.info.effective_from,
                 effective_to: rs.info.effective_to,

@@ -48,6 +48,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod builtin;
@@ -58,6 +59,7 @@ pub mod decode;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;
+pub mod followup;
 pub mod inspection;
 pub mod limits;
 pub mod load;
@@ -67,6 +69,7 @@ pub mod report;
 pub mod schema;
 pub mod script;
 pub mod span;
+pub mod stats;
 pub mod testing;
 
 use std::collections::HashMap;

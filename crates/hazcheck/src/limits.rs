@@ -88,6 +88,7 @@ impl Limits {
             max_depth: self.max_yaml_depth,
             max_nodes: self.max_yaml_nodes,
             max_aliases: self.max_yaml_aliases,
+            bytes_flag: "--max-ruleset-bytes",
         }
     }
 
@@ -98,6 +99,7 @@ impl Limits {
             max_depth: self.max_yaml_depth,
             max_nodes: self.max_yaml_nodes,
             max_aliases: self.max_yaml_aliases,
+            bytes_flag: "--max-inspection-bytes",
         }
     }
 }

@@ -40,7 +40,7 @@ pub enum SelectError {
         known: Vec<String>,
     },
     /// The date is outside every version's period.
-    #[error("no version of ruleset `{id}` is in force on {date}; {periods}")]
+    #[error("no version of ruleset `{id}` is in force on {date}; {periods}{}", note.as_ref().map_or(String::new(), |n| format!(" ({n})")))]
     NoVersionInForce {
         /// The ruleset id.
         id: String,
@@ -48,6 +48,9 @@ pub enum SelectError {
         date: Date,
         /// The periods that exist, for the message.
         periods: String,
+        /// The ruleset's own explanation (`out_of_force`), in English and
+        /// Chinese, if it gives one.
+        note: Option<String>,
     },
 }
 
@@ -98,10 +101,18 @@ impl Library {
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
+                let note = versions
+                    .iter()
+                    .find_map(|v| v.model.out_of_force.as_ref())
+                    .map(|t| match (&t.en, &t.zh) {
+                        (Some(en), Some(zh)) => format!("{en} / {zh}"),
+                        _ => t.get(crate::model::Lang::En).to_string(),
+                    });
                 SelectError::NoVersionInForce {
                     id: id.to_string(),
                     date,
                     periods,
+                    note,
                 }
             })
     }

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::date::{Date, MonthDay, TimeOfDay};
 use crate::decimal::Decimal;
@@ -85,7 +85,7 @@ impl PartialEq for Loc {
 /// A text in Chinese and English. Both are expected; a missing one is a
 /// warning (`W0402`), not an error, so a ruleset can be drafted in one
 /// language first.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     /// The Chinese text.
@@ -119,7 +119,9 @@ pub enum Lang {
 }
 
 /// The level of a hazard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// 一般事故隐患: fixed at once or by a deadline.
@@ -165,6 +167,10 @@ pub struct RulesetFile {
     /// The period in which this version is in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<Period>,
+    /// What to tell an inspection dated outside every version's period,
+    /// such as "no national standard was in force before 2022-04-19".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_of_force: Option<Text>,
     /// Default rectification deadlines by level.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadlines: Option<Deadlines>,

@@ -4,9 +4,10 @@
 //! YAML text is parsed by serde-saphyr (safe Rust, resource budgets, duplicate
 //! keys rejected) into a [`Node`] tree that keeps the location of every
 //! scalar, sequence and mapping. JSON values convert into the same tree. The
-//! typed models are then decoded from nodes by hand (see [`Decoder`]), which
-//! lets one pass report every unknown key and every wrong type in a file with
-//! its line and column, instead of stopping at the first serde error.
+//! typed models are then decoded from nodes by hand (see
+//! [`Decoder`](crate::decode::Decoder)), which lets one pass report every
+//! unknown key and every wrong type in a file with its line and column,
+//! instead of stopping at the first serde error.
 
 use std::fmt;
 
@@ -132,6 +133,9 @@ pub struct ParseLimits {
     pub max_nodes: usize,
     /// Most alias uses (`*name`) in one document.
     pub max_aliases: usize,
+    /// The command-line flag that raises `max_bytes`, named in the help of
+    /// the diagnostic (rulesets and inspections have separate limits).
+    pub bytes_flag: &'static str,
 }
 
 impl Default for ParseLimits {
@@ -141,6 +145,7 @@ impl Default for ParseLimits {
             max_depth: 48,
             max_nodes: 250_000,
             max_aliases: 1_000,
+            bytes_flag: "--max-ruleset-bytes",
         }
     }
 }
@@ -161,7 +166,10 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
                 limits.max_bytes
             ),
         )
-        .with_help("split the file or raise the limit (--max-file-bytes)"));
+        .with_help(format!(
+            "split the file or raise the limit ({})",
+            limits.bytes_flag
+        )));
     }
     // A byte-order mark is harmless; strip it so that column numbers on the
     // first line stay right.
@@ -189,7 +197,7 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
     // answer is expected.
     options.strict_booleans = true;
     match serde_saphyr::from_str_with_options::<RawNode>(text, options) {
-        Ok(raw) => Ok(raw.into_node(file, text, shift)),
+        Ok(raw) => raw.into_node(file, text, shift),
         Err(err) => {
             let mut span = Span::file_only(file);
             let mut have_offset = false;
@@ -208,13 +216,89 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
                 span.start = offset_of(text, span.line, span.column) + shift;
                 span.end = span.start;
             }
-            let message = first_line(&err.without_snippet().to_string());
-            let code = if message.contains("budget") || message.contains("limit") {
-                Code::LimitExceeded
-            } else {
-                Code::Syntax
+            let (code, message, help) = describe(&err, limits);
+            let diag = Diagnostic::new(code, span, message);
+            Err(match help {
+                Some(h) => diag.with_help(h),
+                None => diag,
+            })
+        }
+    }
+}
+
+/// Marks the errors the tree builder raises itself for numbers that no
+/// node can hold, so that they are told apart from syntax errors.
+const OUT_OF_RANGE: &str = "out of range: ";
+
+/// The code, message and help of a reader error. Budget breaches become
+/// [`Code::LimitExceeded`] with the limit and the flag that raises it;
+/// numbers no node can hold become [`Code::InvalidValue`]; the rest are
+/// syntax errors with serde-saphyr's own first line.
+fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, Option<String>) {
+    use serde_saphyr::budget::BudgetBreach;
+    match err {
+        // An error met while replaying an alias is reported at the alias;
+        // what went wrong is the inner error.
+        serde_saphyr::Error::AliasError { error, .. } => describe(error, limits),
+        serde_saphyr::Error::Budget { breach, .. } => {
+            let (message, flag) = match breach {
+                BudgetBreach::Depth { .. } => (
+                    format!(
+                        "lists and mappings nested deeper than {} levels",
+                        limits.max_depth
+                    ),
+                    "--max-yaml-depth",
+                ),
+                BudgetBreach::Nodes { .. } => (
+                    format!(
+                        "more than {} YAML nodes (a value used through an alias counts each time)",
+                        limits.max_nodes
+                    ),
+                    "--max-yaml-nodes",
+                ),
+                BudgetBreach::Aliases { .. } => (
+                    format!("more than {} alias uses (`*name`)", limits.max_aliases),
+                    "--max-yaml-aliases",
+                ),
+                BudgetBreach::ScalarBytes { .. } => (
+                    format!(
+                        "strings add up to more than {} bytes (a string used through an alias counts each time)",
+                        limits.max_bytes.saturating_mul(2)
+                    ),
+                    limits.bytes_flag,
+                ),
+                other => {
+                    let name = format!("{other:?}");
+                    let name = name
+                        .split([' ', '{', '('])
+                        .next()
+                        .unwrap_or("")
+                        .to_lowercase();
+                    (format!("YAML reader budget exceeded ({name})"), "")
+                }
             };
-            Err(Diagnostic::new(code, span, message))
+            let help = (!flag.is_empty())
+                .then(|| format!("simplify the file or raise the limit ({flag})"));
+            (Code::LimitExceeded, message, help)
+        }
+        serde_saphyr::Error::NonFiniteFloat { value, .. } => {
+            let message = if value.to_ascii_lowercase().contains("nan") {
+                format!("`{value}` is not a number")
+            } else {
+                format!("number `{value}` is out of range (it is not finite)")
+            };
+            (
+                Code::InvalidValue,
+                message,
+                Some("numbers are finite; NaN and infinities are not accepted".to_string()),
+            )
+        }
+        other => {
+            let message = first_line(&other.without_snippet().to_string());
+            match message.strip_prefix(OUT_OF_RANGE) {
+                Some(rest) => (Code::InvalidValue, rest.to_string(), None),
+                None => (Code::Syntax, message, None),
+            }
         }
     }
 }
@@ -266,7 +350,10 @@ enum RawKind {
 }
 
 impl RawNode {
-    fn into_node(self, file: FileId, text: &str, shift: usize) -> Node {
+    /// Converts the tree, checking on the way that no whole number was
+    /// too large for an `i64`: serde-saphyr hands those over as floats,
+    /// which would silently drop digits.
+    fn into_node(self, file: FileId, text: &str, shift: usize) -> Result<Node, Diagnostic> {
         let loc = self.0.referenced;
         let s = loc.span();
         let start = s
@@ -290,28 +377,51 @@ impl RawNode {
             RawKind::Null => NodeKind::Null,
             RawKind::Bool(b) => NodeKind::Bool(b),
             RawKind::Int(i) => NodeKind::Int(i),
-            RawKind::Float(f) => NodeKind::Float(f),
+            RawKind::Float(f) => {
+                let written = text.get(start..end).unwrap_or("").trim();
+                if is_integer_literal(written) {
+                    return Err(Diagnostic::new(
+                        Code::InvalidValue,
+                        span,
+                        format!(
+                            "integer {written} is out of range (whole numbers go from {} to {})",
+                            i64::MIN,
+                            i64::MAX
+                        ),
+                    ));
+                }
+                NodeKind::Float(f)
+            }
             RawKind::Str(s) => NodeKind::Str(s),
             RawKind::Seq(items) => NodeKind::Seq(
                 items
                     .into_iter()
                     .map(|n| n.into_node(file, text, shift))
-                    .collect(),
+                    .collect::<Result<_, _>>()?,
             ),
             RawKind::Map(entries) => NodeKind::Map(
                 entries
                     .into_iter()
                     .map(|(k, v)| {
-                        (
-                            k.into_node(file, text, shift),
-                            v.into_node(file, text, shift),
-                        )
+                        Ok((
+                            k.into_node(file, text, shift)?,
+                            v.into_node(file, text, shift)?,
+                        ))
                     })
-                    .collect(),
+                    .collect::<Result<_, Diagnostic>>()?,
             ),
         };
-        Node { kind, span }
+        Ok(Node { kind, span })
     }
+}
+
+/// Whether a scalar as written is a plain whole number (optionally signed,
+/// with `_` separators), as opposed to a decimal or an exponent form.
+fn is_integer_literal(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !digits.is_empty()
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
 }
 
 impl<'de> Deserialize<'de> for RawNode {
@@ -328,6 +438,21 @@ impl<'de> Deserialize<'de> for RawKind {
 
 struct RawVisitor;
 
+fn int_in_range<T, E>(v: T) -> Result<RawKind, E>
+where
+    T: Copy + fmt::Display + TryInto<i64>,
+    E: de::Error,
+{
+    match v.try_into() {
+        Ok(i) => Ok(RawKind::Int(i)),
+        Err(_) => Err(E::custom(format!(
+            "{OUT_OF_RANGE}integer {v} is out of range (whole numbers go from {} to {})",
+            i64::MIN,
+            i64::MAX
+        ))),
+    }
+}
+
 impl<'de> Visitor<'de> for RawVisitor {
     type Value = RawKind;
 
@@ -340,23 +465,16 @@ impl<'de> Visitor<'de> for RawVisitor {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawKind, E> {
         Ok(RawKind::Int(v))
     }
+    // Whole numbers beyond `i64` would silently lose digits as floats; a
+    // threshold written that way is a mistake, so it is an error.
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawKind, E> {
-        Ok(match i64::try_from(v) {
-            Ok(i) => RawKind::Int(i),
-            Err(_) => RawKind::Float(v as f64),
-        })
+        int_in_range(v)
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawKind, E> {
-        Ok(match i64::try_from(v) {
-            Ok(i) => RawKind::Int(i),
-            Err(_) => RawKind::Float(v as f64),
-        })
+        int_in_range(v)
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawKind, E> {
-        Ok(match i64::try_from(v) {
-            Ok(i) => RawKind::Int(i),
-            Err(_) => RawKind::Float(v as f64),
-        })
+        int_in_range(v)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawKind, E> {
         Ok(RawKind::Float(v))

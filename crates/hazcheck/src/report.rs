@@ -5,10 +5,12 @@
 //! their basis and evidence, excepted findings, undetermined rules with the
 //! answers they miss, and the problems found in the answers. The same
 //! inputs always give byte-identical JSON: every list has a fixed order and
-//! nothing depends on the clock or on hashing.
+//! nothing depends on the clock or on hashing. Reports also deserialize, so
+//! that follow-up inspections and statistics can read reports written
+//! earlier.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::diagnostic::Code;
@@ -19,7 +21,7 @@ use crate::model::{Lang, Level, Text};
 pub const REPORT_FORMAT: &str = "hazcheck.report/1";
 
 /// The outcome of evaluating one inspection.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// Always [`REPORT_FORMAT`].
     pub format: String,
@@ -48,7 +50,9 @@ pub struct Report {
 }
 
 /// The overall verdict of a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// No finding, and every rule was decided.
@@ -88,12 +92,16 @@ impl Verdict {
 }
 
 /// The ruleset version a report used.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RulesetRef {
     /// The ruleset id.
     pub id: String,
     /// The version label.
     pub version: String,
+    /// The supervision domain, such as `construction`, when the ruleset
+    /// names one; statistics group findings by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
     /// Its title.
     pub title: Text,
     /// First day in force.
@@ -104,7 +112,7 @@ pub struct RulesetRef {
 }
 
 /// The inspection a report is about.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InspectionRef {
     /// The inspection id, if given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,7 +127,7 @@ pub struct InspectionRef {
 }
 
 /// Counts of a report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Counts {
     /// Rules in the ruleset version.
     pub rules: usize,
@@ -144,7 +152,7 @@ pub struct Counts {
 }
 
 /// A citation as shown in a report.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BasisRef {
     /// The document id.
     pub document: String,
@@ -161,7 +169,7 @@ pub struct BasisRef {
 }
 
 /// An answer that a finding, exception or undetermined rule rests on.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
     /// The item id.
     pub item: String,
@@ -174,7 +182,7 @@ pub struct Evidence {
 }
 
 /// A finding.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// The rule that fired.
     pub rule: String,
@@ -222,7 +230,7 @@ pub struct Finding {
 }
 
 /// An escalation of a finding that could not be decided.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UndeterminedEscalation {
     /// The level it would escalate to.
     pub to: Level,
@@ -233,7 +241,7 @@ pub struct UndeterminedEscalation {
 }
 
 /// A finding cancelled by an exception.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Excepted {
     /// The rule.
     pub rule: String,
@@ -253,7 +261,7 @@ pub struct Excepted {
 }
 
 /// A rule that could not be decided.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Undetermined {
     /// The rule.
     pub rule: String,
@@ -269,7 +277,7 @@ pub struct Undetermined {
 }
 
 /// A problem with one answer.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InputDiagnostic {
     /// The stable code.
     #[schemars(with = "String")]
@@ -283,7 +291,7 @@ pub struct InputDiagnostic {
 }
 
 /// The evaluated condition tree of one rule.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Explanation {
     /// The rule.
     pub rule: String,
@@ -301,8 +309,12 @@ pub struct Explanation {
 }
 
 /// A node of an evaluated condition.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TraceNode {
+    /// The kind of node: `all`, `any`, `not`, `at_least`, `item` (a test
+    /// on an answer or on the inspection date), `rule`, `previous`,
+    /// `script` or `events`.
+    pub kind: String,
     /// What the node tests.
     pub condition: String,
     /// Its value: `true`, `false`, `unknown` or `not_applicable`.
@@ -319,7 +331,7 @@ pub struct TraceNode {
 }
 
 /// An answer read by a leaf.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TraceAnswer {
     /// The item id.
     pub item: String,

@@ -112,12 +112,82 @@ pub fn compile(engine: &Engine, text: &str, items: &[String]) -> Result<Script, 
 }
 
 /// Runs a compiled script with the variables it reads already in `scope`.
+///
+/// A script that hits one of the engine's limits is stopped and the error
+/// names the limit, its value and the command-line flag that raises it, so
+/// that the undetermined rule it leaves explains itself.
 pub fn run(engine: &Engine, script: &Script, scope: &mut Scope<'_>) -> Result<bool, String> {
     match engine.eval_ast_with_scope::<Dynamic>(scope, &script.ast) {
         Ok(v) => v
             .as_bool()
             .map_err(|t| format!("script returned {t}, expected a boolean (true or false)")),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(run_error(engine, &e)),
+    }
+}
+
+/// The message of a run-time error, with the limit it breached if any and
+/// the position in the script (one-based line and column).
+fn run_error(engine: &Engine, err: &rhai::EvalAltResult) -> String {
+    use rhai::EvalAltResult as E;
+    // Errors raised inside a function call are wrapped; the limit that
+    // stopped the script is the innermost error.
+    let inner = err.unwrap_inner();
+    let limit = match inner {
+        E::ErrorTooManyOperations(_) => Some(format!(
+            "script stopped after {} operations (limit: --max-script-operations)",
+            engine.max_operations()
+        )),
+        E::ErrorStackOverflow(_) => Some(format!(
+            "script nested function calls deeper than {} (limit: --max-script-call-levels)",
+            engine.max_call_levels()
+        )),
+        E::ErrorDataTooLarge(what, _) => Some(if what.starts_with("Length of string") {
+            format!(
+                "script built a string longer than {} bytes (limit: --max-script-string)",
+                engine.max_string_size()
+            )
+        } else if what.starts_with("Size of array") {
+            format!(
+                "script built an array of more than {} elements (limit: --max-script-array)",
+                engine.max_array_size()
+            )
+        } else if what.starts_with("Size of object map") {
+            format!(
+                "script built a map of more than {} entries (limit: --max-script-map)",
+                engine.max_map_size()
+            )
+        } else {
+            format!("script built a value that is too large ({})", what.to_lowercase())
+        }),
+        _ => None,
+    };
+    let pos = if inner.position().is_none() {
+        err.position()
+    } else {
+        inner.position()
+    };
+    let at = match (pos.line(), pos.position()) {
+        (Some(l), Some(c)) => format!(" at line {l}, column {c} of the script"),
+        (Some(l), None) => format!(" at line {l} of the script"),
+        _ => String::new(),
+    };
+    match limit {
+        Some(m) => format!("{m}{at}"),
+        None => {
+            // Rhai appends its own position in parentheses; it is replaced
+            // by ours so that every message reads the same.
+            let text = err.to_string();
+            let text = match text.rfind(" (line ") {
+                Some(i) if text.ends_with(')') => text.get(..i).unwrap_or(&text).to_string(),
+                _ => text,
+            };
+            let mut chars = text.chars();
+            let text: String = match chars.next() {
+                Some(c) => c.to_lowercase().chain(chars).collect(),
+                None => "script failed".to_string(),
+            };
+            format!("{}{at}", text.trim_end_matches('.'))
+        }
     }
 }
 
@@ -227,6 +297,37 @@ mod tests {
             let mut scope = Scope::new();
             assert!(run(&e, &s, &mut scope).is_err());
         }
+    }
+
+    fn run_text(limits: &Limits, text: &str) -> Result<bool, String> {
+        let e = engine(limits);
+        let s = compile(&e, text, &[]).map_err(|e| e.message)?;
+        run(&e, &s, &mut Scope::new())
+    }
+
+    #[test]
+    fn limit_errors_name_the_limit_and_the_position() {
+        let limits = Limits::default();
+        let err = run_text(&limits, "\"ab\".pad(100000, 'x').len() > 0").unwrap_err();
+        assert_eq!(
+            err,
+            "script built a string longer than 65536 bytes (limit: --max-script-string) at line 1, column 6 of the script"
+        );
+        let err = run_text(
+            &Limits {
+                max_script_operations: 10,
+                ..Limits::default()
+            },
+            "[1,2,3,4,5,6,7,8].map(|x| x + 1).filter(|x| x > 2).len() > 0",
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("script stopped after 10 operations (limit: --max-script-operations)"),
+            "{err}"
+        );
+        let err = run_text(&limits, "1 / 0 == 1").unwrap_err();
+        assert!(err.starts_with("division by zero"), "{err}");
+        assert!(err.ends_with("of the script"), "{err}");
     }
 
     #[test]

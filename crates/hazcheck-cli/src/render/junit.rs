@@ -17,7 +17,7 @@ const CLASS_NAME: &str = "hazcheck.check";
 ///
 /// The report holds one test suite, `hazcheck check`, with one test case per
 /// checked file, named after the file. A file with errors fails: the failure
-/// message counts the errors and its text is the plain [`super::human`]
+/// message counts the errors and its text is the plain [`super::human()`]
 /// rendering of all of that file's diagnostics. A file with only warnings
 /// passes and carries the rendered warnings as its standard output.
 /// Diagnostics in a file that is not among `files` (an included module, say)
