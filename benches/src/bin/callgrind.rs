@@ -1,0 +1,168 @@
+//! A fixed workload for instruction counts under callgrind, which repeat
+//! exactly from run to run and so compare versions of the engine.
+//!
+//!     valgrind --tool=callgrind --collect-atstart=no \
+//!         --toggle-collect='*measured_pass*' \
+//!         target/release/callgrind MODE [PASSES]
+//!
+//! MODE is `evaluate` (decoded inspections), `from-json` (from parsed
+//! JSON), `end-to-end` (JSON text in, report JSON out), `floor`, `rego-vm`
+//! or `zen`. The program evaluates 200 generated construction inspections
+//! (PROFILE `typical`, `clean` or `worst`; default typical) PASSES times
+//! (default 5); only `measured_pass` is counted, so instructions per
+//! inspection = Ir / (200 × PASSES). `benches/callgrind.sh` does this.
+
+use std::hint::black_box;
+
+use hazcheck::{EvalOptions, FileId, Inspection, Limits, Ruleset};
+use hazcheck_benches::floor_rt::{Finding, Input};
+use hazcheck_benches::generate::{Plan, Profile, Rng};
+use hazcheck_benches::peers::{RegoVm, Zen};
+use hazcheck_benches::{emit_jdm, emit_rego, floor, lower, shipped};
+
+const POOL: u64 = 200;
+
+struct Work<'a> {
+    rs: &'a Ruleset,
+    texts: &'a [String],
+    values: &'a [serde_json::Value],
+    insps: &'a [Inspection],
+    floor: Option<fn(&Input<'_>, &mut Vec<Finding>)>,
+    rego: Option<std::cell::RefCell<RegoVm>>,
+    rego_inputs: Vec<regorus::Value>,
+    zen: Option<Zen>,
+    zen_inputs: Vec<zen_engine::Variable>,
+}
+
+#[inline(never)]
+fn measured_pass(mode: &str, w: &Work<'_>) -> usize {
+    let limits = Limits::default();
+    let opts = EvalOptions::default();
+    let mut n = 0;
+    match mode {
+        "evaluate" => {
+            for i in w.insps {
+                n += black_box(w.rs.evaluate(i, &opts)).findings.len();
+            }
+        }
+        "from-json" => {
+            for j in w.values {
+                if let Ok(i) = Inspection::from_json(j, FileId(0), &limits) {
+                    n += black_box(w.rs.evaluate(&i, &opts)).findings.len();
+                }
+            }
+        }
+        "end-to-end" => {
+            for t in w.texts {
+                let Ok(j) = serde_json::from_str::<serde_json::Value>(t) else {
+                    continue;
+                };
+                if let Ok(i) = Inspection::from_json(&j, FileId(0), &limits) {
+                    let r = w.rs.evaluate(&i, &opts);
+                    n += serde_json::to_string(&r).map_or(0, |s| s.len());
+                }
+            }
+        }
+        "floor" => {
+            if let Some(f) = w.floor {
+                let mut out = Vec::new();
+                for j in w.values {
+                    if let Some(i) = Input::new(j) {
+                        out.clear();
+                        f(&i, &mut out);
+                        n += black_box(&out).len();
+                    }
+                }
+            }
+        }
+        "rego-vm" => {
+            if let Some(r) = &w.rego {
+                let mut r = r.borrow_mut();
+                for x in &w.rego_inputs {
+                    n += r.findings(x.clone()).map_or(0, |f| f.len());
+                }
+            }
+        }
+        "zen" => {
+            if let Some(z) = &w.zen {
+                for x in &w.zen_inputs {
+                    n += z.findings(x.clone()).map_or(0, |f| f.len());
+                }
+            }
+        }
+        _ => {}
+    }
+    n
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map_or("evaluate", String::as_str);
+    let passes: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let profile = match args.get(3).map(String::as_str) {
+        Some("clean") => Profile::Clean,
+        Some("worst") => Profile::Worst,
+        _ => Profile::Typical,
+    };
+    let Some(file) = shipped::files()
+        .into_iter()
+        .filter(|f| f.name.starts_with("builtin:rulesets/construction/"))
+        .max_by(|a, b| a.name.cmp(&b.name))
+    else {
+        std::process::exit(2);
+    };
+    let Ok(library) = shipped::load(&file) else {
+        std::process::exit(2);
+    };
+    let Some(rs) = library.versions("construction").first().cloned() else {
+        std::process::exit(2);
+    };
+    let Ok(plan) = Plan::new(rs.model()) else {
+        std::process::exit(2);
+    };
+    let mut rng = Rng::new(12);
+    let values: Vec<serde_json::Value> = (0..POOL)
+        .map(|n| plan.inspection(&mut rng, profile, n))
+        .collect();
+    let texts: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    let limits = Limits::default();
+    let insps: Vec<Inspection> = values
+        .iter()
+        .filter_map(|j| Inspection::from_json(j, FileId(0), &limits).ok())
+        .collect();
+    let version = rs.info().version.clone();
+    let lowered = lower::lower(rs.model()).ok();
+    let peers = mode == "rego-vm" || mode == "zen";
+    let rego = lowered
+        .as_ref()
+        .filter(|_| peers)
+        .and_then(|l| emit_rego::policy(l).ok())
+        .and_then(|p| RegoVm::new(&p).ok())
+        .map(std::cell::RefCell::new);
+    let zen = lowered
+        .as_ref()
+        .filter(|_| peers)
+        .and_then(|l| emit_jdm::decision(l).and_then(|g| Zen::new(&g, l)).ok());
+    let w = Work {
+        rego,
+        rego_inputs: values.iter().map(|v| regorus::Value::from(v.clone())).collect(),
+        zen,
+        zen_inputs: values
+            .iter()
+            .map(|v| zen_engine::Variable::from(v.clone()))
+            .collect(),
+        rs: &rs,
+        texts: &texts,
+        values: &values,
+        insps: &insps,
+        floor: floor::FLOORS
+            .iter()
+            .find(|(id, v, _)| *id == "construction" && *v == version)
+            .map(|(_, _, f)| *f),
+    };
+    let mut total = 0;
+    for _ in 0..passes {
+        total += measured_pass(mode, &w);
+    }
+    println!("{mode}: {} inspections × {passes} passes ({total})", values.len());
+}

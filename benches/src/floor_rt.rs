@@ -1,0 +1,127 @@
+//! The few helpers the generated hand-style Rust calls: typed reads of one
+//! answer from a `serde_json` object, and two date tests.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One inspection as the floor reads it: borrowed from the parsed JSON.
+pub struct Input<'a> {
+    /// The answers object.
+    pub answers: &'a Map<String, Value>,
+    /// The inspection date, `YYYY-MM-DD`.
+    pub date: &'a str,
+    /// The previous inspection's findings.
+    pub previous: &'a [Value],
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+impl<'a> Input<'a> {
+    /// Borrows the parts of a parsed inspection; `None` without a date.
+    pub fn new(v: &'a Value) -> Option<Input<'a>> {
+        Some(Input {
+            answers: v
+                .get("answers")
+                .and_then(Value::as_object)
+                .unwrap_or(&EMPTY),
+            date: v.get("date")?.as_str()?,
+            previous: v
+                .get("previous")
+                .and_then(|p| p.get("findings"))
+                .and_then(Value::as_array)
+                .map_or(&[], Vec::as_slice),
+        })
+    }
+}
+
+/// The level of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// 一般事故隐患.
+    Ordinary,
+    /// 重大事故隐患.
+    Major,
+}
+
+/// A finding of the floor: what a hand-written checker would report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The rule id.
+    pub rule: &'static str,
+    /// The level reached.
+    pub level: Level,
+    /// Chinese title.
+    pub title_zh: &'static str,
+    /// English title.
+    pub title_en: &'static str,
+    /// Basis document id.
+    pub document: &'static str,
+    /// Basis clause.
+    pub clause: &'static str,
+}
+
+/// Whether the item has no usable answer (absent, or "n/a").
+#[inline]
+pub fn na(a: &Map<String, Value>, k: &str) -> bool {
+    match a.get(k) {
+        None => true,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("n/a"),
+        Some(_) => false,
+    }
+}
+
+/// A yes/no answer.
+#[inline]
+pub fn yes_no(a: &Map<String, Value>, k: &str) -> Option<bool> {
+    a.get(k)?.as_bool()
+}
+
+/// A number answer.
+#[inline]
+pub fn num(a: &Map<String, Value>, k: &str) -> Option<f64> {
+    a.get(k)?.as_f64()
+}
+
+/// A string answer other than "n/a" (an option, a text, a date).
+#[inline]
+pub fn opt<'a>(a: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    a.get(k)?
+        .as_str()
+        .filter(|s| !s.eq_ignore_ascii_case("n/a"))
+}
+
+/// A list answer.
+#[inline]
+pub fn multi<'a>(a: &'a Map<String, Value>, k: &str) -> Option<&'a Vec<Value>> {
+    a.get(k)?.as_array()
+}
+
+/// Whether a compiled pattern matches.
+#[inline]
+pub fn matches_re(re: &Option<regex::Regex>, s: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(s))
+}
+
+/// Whether `date` plus the duration is before `today`.
+pub fn older(date: &str, years: i64, months: i64, days: i64, today: &str) -> bool {
+    let (Ok(d), Ok(t)) = (hazcheck::Date::parse(date), hazcheck::Date::parse(today)) else {
+        return false;
+    };
+    d.add_years(years)
+        .and_then(|d| d.add_months(months))
+        .and_then(|d| d.add_days(days))
+        .is_some_and(|limit| limit < t)
+}
+
+/// Whether the previous inspection recorded a finding of `rule` (past its
+/// due date, with `overdue`).
+pub fn previous(i: &Input<'_>, rule: &str, overdue: bool) -> bool {
+    i.previous.iter().any(|f| {
+        f.get("rule").and_then(Value::as_str) == Some(rule)
+            && (!overdue
+                || f.get("due")
+                    .and_then(Value::as_str)
+                    .is_some_and(|d| d < i.date))
+    })
+}
