@@ -30,19 +30,45 @@ fn every_command_in_the_ci_guide_runs() {
         .filter(|l| l.starts_with("hazcheck "))
         .map(String::from)
         .collect();
-    assert!(commands.len() >= 8, "expected the CI jobs' commands, found {commands:?}");
-    for needed in ["hazcheck check", "hazcheck test", "hazcheck diff", "--format sarif", "--min-coverage 100", "--corpus"] {
-        assert!(commands.iter().any(|c| c.contains(needed)), "no command uses `{needed}`");
+    assert!(
+        commands.len() >= 8,
+        "expected the CI jobs' commands, found {commands:?}"
+    );
+    for needed in [
+        "hazcheck check",
+        "hazcheck test",
+        "hazcheck diff",
+        "--format sarif",
+        "--min-coverage 100",
+        "--corpus",
+    ] {
+        assert!(
+            commands.iter().any(|c| c.contains(needed)),
+            "no command uses `{needed}`"
+        );
     }
     let tmp = std::env::temp_dir().join(format!("hazcheck-ci-doc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let repo = tmp.join("repo");
     copy_dir(&root().join("rulesets"), &repo.join("rulesets"));
     copy_dir(&root().join("rulesets"), &tmp.join("base/rulesets"));
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_hazcheck")).parent().expect("bin dir").to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_hazcheck"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     for c in &commands {
-        let out = Command::new("sh").arg("-c").arg(c).current_dir(&repo).env("PATH", &path).output().expect("sh");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(c)
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .output()
+            .expect("sh");
         assert!(
             out.status.success(),
             "`{c}` failed with {:?}:\n{}{}",
@@ -52,8 +78,10 @@ fn every_command_in_the_ci_guide_runs() {
         );
     }
     // The SARIF and JUnit files the jobs upload are written and parse.
-    let sarif: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo.join("hazcheck.sarif")).expect("sarif file")).expect("sarif json");
+    let sarif: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.join("hazcheck.sarif")).expect("sarif file"),
+    )
+    .expect("sarif json");
     assert_eq!(sarif["version"], "2.1.0");
     let junit = std::fs::read_to_string(repo.join("hazcheck-tests.xml")).expect("junit file");
     roxmltree::Document::parse(&junit).expect("junit xml");

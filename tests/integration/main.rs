@@ -5,10 +5,17 @@
 //! `HAZCHECK_BLESS=1` to rewrite them after an intended change, then review
 //! the diff.
 
+mod bad_inputs;
+mod batch;
 mod ci_doc;
 mod cli;
+mod closed_loop;
 mod diagnostics;
+mod editor;
+mod fuzz_corpus;
 mod inspections;
+mod new;
 mod schema;
 mod shipped;
 mod support;
+mod tutorial;

@@ -1,35 +1,9 @@
 //! The JSON Schemas: checked-in copies match the types, and every shipped
 //! ruleset, example inspection and report validates against them.
 
-use hazcheck::node::{Node, NodeKind};
 use hazcheck::schema::{SchemaKind, schema, schema_text};
 
 use crate::support::*;
-
-fn to_json(n: &Node) -> serde_json::Value {
-    match &n.kind {
-        NodeKind::Null => serde_json::Value::Null,
-        NodeKind::Bool(b) => (*b).into(),
-        NodeKind::Int(i) => (*i).into(),
-        NodeKind::Float(f) => {
-            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
-        }
-        NodeKind::Str(s) => s.clone().into(),
-        NodeKind::Seq(items) => items.iter().map(to_json).collect(),
-        NodeKind::Map(entries) => entries
-            .iter()
-            .map(|(k, v)| (k.scalar_text().unwrap_or_default(), to_json(v)))
-            .collect::<serde_json::Map<_, _>>()
-            .into(),
-    }
-}
-
-fn yaml_json(path: &std::path::Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).expect("read");
-    let node =
-        hazcheck::node::parse_yaml(&text, hazcheck::FileId(0), &Default::default()).expect("yaml");
-    to_json(&node)
-}
 
 fn validator(kind: SchemaKind) -> jsonschema::Validator {
     jsonschema::draft7::new(&schema(kind)).expect("schema compiles")

@@ -41,6 +41,57 @@ pub fn hazcheck_stdin(args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
+/// Runs the binary in `dir`, for commands that write files or whose output
+/// shows paths relative to where they run.
+pub fn hazcheck_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hazcheck"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run hazcheck")
+}
+
+/// A fresh, empty folder for one test in the system's temporary folder;
+/// the test removes it when it passes and leaves it for a look when it
+/// fails. Not under `target/`: that is inside this checkout, and
+/// `hazcheck new` behaves differently there (its modelines point at
+/// `docs/schema/`).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hazcheck-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch folder");
+    dir
+}
+
+/// A located YAML tree as JSON, the form JSON Schema validators read.
+pub fn to_json(n: &hazcheck::node::Node) -> serde_json::Value {
+    use hazcheck::node::NodeKind;
+    match &n.kind {
+        NodeKind::Null => serde_json::Value::Null,
+        NodeKind::Bool(b) => (*b).into(),
+        NodeKind::Int(i) => (*i).into(),
+        NodeKind::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
+        NodeKind::Str(s) => s.clone().into(),
+        NodeKind::Seq(items) => items.iter().map(to_json).collect(),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.scalar_text().unwrap_or_default(), to_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    }
+}
+
+/// A YAML file read with hazcheck's own reader, as JSON.
+pub fn yaml_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("read");
+    let node =
+        hazcheck::node::parse_yaml(&text, hazcheck::FileId(0), &Default::default()).expect("yaml");
+    to_json(&node)
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -11,6 +11,7 @@ use hazcheck::{
     EvalOptions, Inspection, Lang, Library, Limits, LoadOutcome, Loader, SourceMap, Verdict,
 };
 
+use crate::limit_args::LimitArgs;
 use crate::{render, report_text};
 
 /// Executable work-safety hazard checklists.
@@ -34,6 +35,8 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Evaluate inspections and print their reports.
     Eval {
@@ -59,6 +62,25 @@ enum Command {
         /// answers as missing.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Evaluate NDJSON inspections, one per line, into one NDJSON record
+    /// per line (a report or located errors), in input order, on all cores.
+    Batch {
+        /// A built-in ruleset id, or a ruleset file or folder.
+        #[arg(long)]
+        ruleset: String,
+        /// The NDJSON file; `-` or nothing reads standard input.
+        input: Option<PathBuf>,
+        /// Include the evaluated condition tree of every rule.
+        #[arg(long)]
+        explain: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print the JSON Schema (draft-07) of a document kind.
     Schema {
@@ -68,6 +90,23 @@ enum Command {
     },
     /// List the built-in rulesets.
     List,
+    /// Evaluate a return visit (回头看) against the previous visit of the
+    /// same site: what was rectified, is still open or overdue, is new, and
+    /// what must be escalated.
+    FollowUp(crate::followup_cmd::FollowUpArgs),
+    /// Supervision statistics over reports, follow-ups and batch output: by
+    /// level, domain, rule, region and period, with rectification and
+    /// overdue counts.
+    Stats(crate::stats_cmd::StatsArgs),
+    /// Create a ruleset folder with one item, one rule, a test file and a
+    /// sample inspection, ready to check, test and edit.
+    New {
+        /// The folder to create (it may exist, but none of the files).
+        dir: PathBuf,
+        /// The ruleset id (default: the folder's name).
+        #[arg(long)]
+        id: Option<String>,
+    },
     /// Compare two versions of a ruleset: level changes first, then rules,
     /// items, parameters and documents; with --corpus, behaviour too.
     Diff {
@@ -97,6 +136,8 @@ enum Command {
         /// below this percentage.
         #[arg(long, value_name = "PCT")]
         min_coverage: Option<f64>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -123,7 +164,7 @@ pub enum ReportFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum LangArg {
+pub(crate) enum LangArg {
     Zh,
     En,
 }
@@ -148,7 +189,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             paths,
             format,
             deny_warnings,
-        } => check(&paths, format, deny_warnings, out),
+            limits,
+        } => check(&paths, format, deny_warnings, &limits.limits(), out),
         Command::Eval {
             ruleset,
             inspections,
@@ -157,6 +199,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             explain,
             fail_on,
             strict,
+            limits,
         } => {
             let lang = match lang {
                 LangArg::Zh => Lang::Zh,
@@ -170,9 +213,26 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
                 explain,
                 fail_on,
                 strict,
+                &limits.limits(),
                 out,
             )
         }
+        Command::Batch {
+            ruleset,
+            input,
+            explain,
+            jobs,
+            limits,
+        } => crate::batch_cmd::run(
+            crate::batch_cmd::BatchArgs {
+                ruleset: &ruleset,
+                input: input.as_deref(),
+                explain,
+                jobs,
+                limits: limits.limits(),
+            },
+            out,
+        ),
         Command::Schema { kind } => {
             let kind = match kind {
                 SchemaArg::Ruleset => SchemaKind::Ruleset,
@@ -183,6 +243,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         Command::List => list(out),
+        Command::FollowUp(a) => crate::followup_cmd::run(&a, out),
+        Command::Stats(a) => crate::stats_cmd::run(&a, out),
+        Command::New { dir, id } => crate::new_cmd::run(&dir, id.as_deref(), out),
         Command::Diff {
             old,
             new,
@@ -194,12 +257,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             format,
             coverage,
             min_coverage,
+            limits,
         } => crate::test_cmd::run(
             &paths,
             format == TestFormat::Human,
             format == TestFormat::Junit,
             coverage,
             min_coverage,
+            &limits.limits(),
             out,
         ),
     }
@@ -213,6 +278,7 @@ fn check(
     paths: &[PathBuf],
     format: CheckFormat,
     deny_warnings: bool,
+    limits: &Limits,
     out: &mut dyn Write,
 ) -> Result<u8> {
     for p in paths {
@@ -220,7 +286,7 @@ fn check(
             bail!("no such file or folder: {}", p.display());
         }
     }
-    let mut loader = Loader::new(Limits::default());
+    let mut loader = Loader::new(limits.clone());
     for p in paths {
         loader.add_path(p);
     }
@@ -248,14 +314,19 @@ fn check(
 
 /// Loads a ruleset named by a built-in id or a path.
 pub fn load_ruleset(spec: &str) -> Result<Library> {
+    load_ruleset_with(spec, &Limits::default())
+}
+
+/// Loads a ruleset named by a built-in id or a path, with given limits.
+pub fn load_ruleset_with(spec: &str, limits: &Limits) -> Result<Library> {
     let path = Path::new(spec);
     let outcome = if path.exists() {
-        let mut loader = Loader::new(Limits::default());
+        let mut loader = Loader::new(limits.clone());
         loader.add_path(path);
         // Includes of shipped rulesets resolve from disk next to the file.
         loader.load()
     } else {
-        let outcome = hazcheck::builtin::load(Limits::default());
+        let outcome = hazcheck::builtin::load(limits.clone());
         if outcome
             .library
             .as_ref()
@@ -289,7 +360,72 @@ pub(crate) fn library_or_errors(outcome: LoadOutcome) -> Result<Library> {
     bail!("the ruleset has errors:\n{text}")
 }
 
-fn read_input(path: &Path) -> Result<(String, String)> {
+/// Reads an inspection, refusing to hold more than `max` bytes of it: a
+/// larger input is an error before it is read whole.
+fn read_input_limited(path: &Path, max: usize) -> Result<(String, String)> {
+    let too_large = |name: &str| {
+        let mut sources = SourceMap::new();
+        let file = sources.add(name.to_string(), "");
+        let d = Diagnostic::new(
+            hazcheck::Code::LimitExceeded,
+            hazcheck::Span::file_only(file),
+            format!("file is larger than the limit of {max} bytes"),
+        )
+        .with_help("raise the limit (--max-inspection-bytes)");
+        anyhow::anyhow!(
+            "{name} is not a valid inspection:\n{}",
+            render::human(&[d], &sources, false)
+        )
+    };
+    let (name, bytes) = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), max as u64 + 1),
+            &mut bytes,
+        )
+        .context("cannot read standard input")?;
+        ("<stdin>".to_string(), bytes)
+    } else {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, max as u64 + 1), &mut bytes)
+            .with_context(|| format!("cannot read {name}"))?;
+        (name, bytes)
+    };
+    if bytes.len() > max {
+        return Err(too_large(&name));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        // Point at the bad byte in the text as it reads with it replaced;
+        // the valid prefix is the same in both.
+        let at = e.utf8_error().valid_up_to();
+        let mut sources = SourceMap::new();
+        let file = sources.add(
+            name.clone(),
+            String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        );
+        let (line, column) = sources.line_col(file, at);
+        let d = Diagnostic::new(
+            hazcheck::Code::Io,
+            hazcheck::Span {
+                file,
+                start: at,
+                end: at,
+                line,
+                column,
+            },
+            format!("cannot read `{name}`: file is not valid UTF-8 (invalid byte at offset {at})"),
+        );
+        anyhow::anyhow!(
+            "{name} is not a valid inspection:\n{}",
+            render::human(&[d], &sources, false)
+        )
+    })?;
+    Ok((name, text))
+}
+
+pub(crate) fn read_input(path: &Path) -> Result<(String, String)> {
     if path == Path::new("-") {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -316,26 +452,38 @@ fn eval(
     explain: bool,
     fail_on: Option<FailOn>,
     strict: bool,
+    limits: &Limits,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let library = load_ruleset(ruleset)?;
-    let limits = Limits::default();
+    let library = load_ruleset_with(ruleset, limits)?;
     let options = EvalOptions { explain };
     let mut code = 0u8;
     let mut reports = Vec::new();
     for path in inspections {
-        let (name, text) = read_input(path)?;
+        let (name, text) = read_input_limited(path, limits.max_inspection_bytes)?;
         let mut sources = SourceMap::new();
-        let inspection = match Inspection::parse(&text, &name, &mut sources, &limits) {
+        let inspection = match Inspection::parse(&text, &name, &mut sources, limits) {
             Ok(i) => i,
             Err(diags) => {
                 let rendered = render::human(&diags, &sources, false);
                 bail!("{name} is not a valid inspection:\n{rendered}");
             }
         };
-        let report = library
-            .evaluate(&inspection, &options)
-            .map_err(|e| anyhow::anyhow!("{name}: [{}] {e}", e.code()))?;
+        let report = match library.evaluate(&inspection, &options) {
+            Ok(r) => r,
+            Err(e) => {
+                // Point at the value that chose no ruleset version.
+                let span = match e {
+                    hazcheck::SelectError::UnknownRuleset { .. } => inspection.ruleset.span,
+                    _ => inspection.date.span,
+                };
+                let d = Diagnostic::new(e.code(), span, e.to_string());
+                bail!(
+                    "{name} cannot be evaluated:\n{}",
+                    render::human(&[d], &sources, false)
+                );
+            }
+        };
         if strict && !report.input_diagnostics.is_empty() {
             let list: Vec<String> = report
                 .input_diagnostics

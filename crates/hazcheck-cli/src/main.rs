@@ -5,9 +5,15 @@
 //! check found errors, a test failed or a verdict reached `--fail-on`, and 2
 //! for usage, input and I/O errors.
 
+mod batch_cmd;
 mod cli;
+mod followup_cmd;
+mod limit_args;
+mod new_cmd;
 mod render;
 mod report_text;
+mod stats_cmd;
+mod stats_html;
 mod test_cmd;
 
 use std::io::Write;

@@ -135,6 +135,27 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
                 t(lang, "须经人工确认", "needs confirmation by a person")
             );
         }
+        for e in &f.undetermined_escalations {
+            let _ = writeln!(
+                s,
+                "  {} {} ({}: {}): {}",
+                t(lang, "可能升级为", "may escalate to"),
+                level_name(e.to, lang),
+                t(lang, "缺少", "missing"),
+                e.missing.join(", "),
+                e.reason.get(lang)
+            );
+        }
+        if let Some(x) = &f.undetermined_exception {
+            let _ = writeln!(
+                s,
+                "  {} ({}: {}): {}",
+                t(lang, "可能适用例外", "an exception may apply"),
+                t(lang, "缺少", "missing"),
+                x.missing.join(", "),
+                x.reason.get(lang)
+            );
+        }
         if let Some(reason) = &f.escalation_reason {
             let _ = writeln!(
                 s,
@@ -334,6 +355,27 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
             let _ = writeln!(s, "### `{}` {}\n", f.rule, f.title.get(lang));
             for e in &f.evidence {
                 let _ = writeln!(s, "- {}", evidence_line(e, lang));
+            }
+            for e in &f.undetermined_escalations {
+                let _ = writeln!(
+                    s,
+                    "- **{} {}** ({}: {}): {}",
+                    t(lang, "可能升级为", "May escalate to"),
+                    level_name(e.to, lang),
+                    t(lang, "缺少", "missing"),
+                    e.missing.join(", "),
+                    e.reason.get(lang)
+                );
+            }
+            if let Some(x) = &f.undetermined_exception {
+                let _ = writeln!(
+                    s,
+                    "- **{}** ({}: {}): {}",
+                    t(lang, "可能适用例外", "An exception may apply"),
+                    t(lang, "缺少", "missing"),
+                    x.missing.join(", "),
+                    x.reason.get(lang)
+                );
             }
             if let Some(g) = &f.guidance {
                 let _ = writeln!(

@@ -54,9 +54,10 @@ pub fn run(
     junit: bool,
     coverage: bool,
     min: Option<f64>,
+    limits: &Limits,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let limits = Limits::default();
+    let limits = limits.clone();
     let mut tests = Vec::new();
     for p in paths {
         if !p.exists() {

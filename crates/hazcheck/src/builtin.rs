@@ -28,6 +28,25 @@ pub fn file(path: &str) -> Option<&'static str> {
 }
 
 /// Loads every shipped ruleset.
+///
+/// The shipped rulesets are checked by CI, so the outcome holds a library;
+/// an app still checks for it rather than unwrapping.
+///
+/// ```
+/// use hazcheck::Limits;
+///
+/// let library = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// for id in library.ids() {
+///     for version in library.versions(id) {
+///         let info = version.info();
+///         println!("{id} {} from {}", info.version, info.effective_from);
+///     }
+/// }
+/// assert!(library.ids().any(|id| id == "forest-fire"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load(limits: Limits) -> LoadOutcome {
     let mut loader = Loader::new(limits);
     for (name, text) in files() {

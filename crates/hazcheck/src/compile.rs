@@ -345,27 +345,44 @@ impl<'a> Cx<'a> {
 
     fn check_counts(&mut self, file: FileId) {
         let m = self.m;
+        // Located at the first item or rule beyond the limit.
         if m.items.len() > self.limits.max_items {
-            self.push(Diagnostic::new(
-                Code::LimitExceeded,
-                Span::file_only(file),
-                format!(
-                    "{} items, more than the limit of {}",
-                    m.items.len(),
-                    self.limits.max_items
-                ),
-            ));
+            let at = m
+                .items
+                .get(self.limits.max_items)
+                .map_or(Span::file_only(file), |it| it.id.span);
+            self.push(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    at,
+                    format!(
+                        "{} items, more than the limit of {}",
+                        m.items.len(),
+                        self.limits.max_items
+                    ),
+                )
+                .with_label("the first item beyond the limit")
+                .with_help("split the ruleset or raise the limit (--max-items)"),
+            );
         }
         if m.rules.len() > self.limits.max_rules {
-            self.push(Diagnostic::new(
-                Code::LimitExceeded,
-                Span::file_only(file),
-                format!(
-                    "{} rules, more than the limit of {}",
-                    m.rules.len(),
-                    self.limits.max_rules
-                ),
-            ));
+            let at = m
+                .rules
+                .get(self.limits.max_rules)
+                .map_or(Span::file_only(file), |r| r.id.span);
+            self.push(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    at,
+                    format!(
+                        "{} rules, more than the limit of {}",
+                        m.rules.len(),
+                        self.limits.max_rules
+                    ),
+                )
+                .with_label("the first rule beyond the limit")
+                .with_help("split the ruleset or raise the limit (--max-rules)"),
+            );
         }
     }
 
@@ -514,7 +531,52 @@ impl<'a> Cx<'a> {
                 );
             }
         }
+        if let Some(id) = m.ruleset.as_ref().or(m.module.as_ref()) {
+            if m.ruleset.is_some() {
+                check(
+                    &m.title,
+                    format!("title of ruleset `{}`", id.value),
+                    id.span,
+                );
+            }
+            if let Some(t) = &m.description {
+                check(t, format!("description of `{}`", id.value), id.span);
+            }
+            if let Some(t) = &m.out_of_force {
+                check(t, format!("out_of_force note of `{}`", id.value), id.span);
+            }
+        }
+        for x in &m.parameters {
+            if let Some(t) = &x.description {
+                check(
+                    t,
+                    format!("description of parameter `{}`", x.id.value),
+                    x.id.span,
+                );
+            }
+        }
+        for x in &m.event_kinds {
+            check(
+                &x.label,
+                format!("label of event kind `{}`", x.id.value),
+                x.id.span,
+            );
+        }
         for x in &m.rules {
+            if let Some(u) = &x.unless {
+                check(
+                    &u.reason,
+                    format!("exception reason of rule `{}`", x.id.value),
+                    x.id.span,
+                );
+            }
+            for e in &x.escalate {
+                check(
+                    &e.reason,
+                    format!("escalation reason of rule `{}`", x.id.value),
+                    x.id.span,
+                );
+            }
             check(
                 &x.title,
                 format!("title of rule `{}`", x.id.value),
@@ -565,10 +627,10 @@ impl<'a> Cx<'a> {
                     .get(i)
                     .and_then(|p| p.table.as_ref())
                     .map(|t| t.by.value.as_str());
-                if let Some(&item) = by.and_then(|b| self.items.get(b)) {
-                    if let Some(r) = self.item_reads.get_mut(item) {
-                        *r = true;
-                    }
+                if let Some(&item) = by.and_then(|b| self.items.get(b))
+                    && let Some(r) = self.item_reads.get_mut(item)
+                {
+                    *r = true;
                 }
                 Some(i)
             }
@@ -985,12 +1047,26 @@ impl<'a> Cx<'a> {
                 Literal::Number(d) => Some(Num::Lit(*d)),
                 other => {
                     let kind = self.m.items[left].kind.value;
+                    // A number typed with a Chinese input method reads as a
+                    // string; say so rather than leave the author puzzled.
+                    let hint = match other {
+                        Literal::Str(t) => match Decimal::parse(t) {
+                            Err(e)
+                                if e.kind()
+                                    == crate::decimal::DecimalErrorKind::FullWidthDigits =>
+                            {
+                                format!(" (`{t}`: {})", e.kind())
+                            }
+                            _ => String::new(),
+                        },
+                        _ => String::new(),
+                    };
                     self.push(
                         Diagnostic::new(
                             Code::TypeMismatch,
                             l.span,
                             format!(
-                                "item `{}` is {}; it compares with numbers, not {}",
+                                "item `{}` is {}; it compares with numbers, not {}{hint}",
                                 self.m.items[left].id.value,
                                 kind.as_str(),
                                 literal_kind(other)
@@ -1080,6 +1156,15 @@ impl<'a> Cx<'a> {
             ));
             return None;
         }
+        for (list, op) in [(&c.all, "all"), (&c.any, "any")] {
+            if list.as_ref().is_some_and(|l| l.is_empty()) {
+                self.push(
+                    Diagnostic::new(Code::InvalidCondition, c.at.0, format!("`{op}` has no members"))
+                        .with_help("an empty list would hold always (`all`) or never (`any`); list the conditions"),
+                );
+                return None;
+            }
+        }
         if let Some(list) = &c.all {
             return Some(Cond::All(self.conds(list, depth, ctx)?));
         }
@@ -1096,6 +1181,27 @@ impl<'a> Cx<'a> {
                 Count::Fixed(n) => (CountRef::Fixed(n.value), Some(n.value as usize), n.span),
                 Count::Param(p) => {
                     let i = self.param_ref(&p.param)?;
+                    let values: Vec<&Decimal> = match self.m.parameters.get(i) {
+                        Some(Parameter { value: Some(v), .. }) => vec![&v.value],
+                        Some(Parameter { table: Some(t), .. }) => t
+                            .values
+                            .iter()
+                            .map(|r| &r.value.value)
+                            .chain(t.default.as_ref().map(|d| &d.value))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    if let Some(bad) = values.iter().find(|v| !v.is_integer() || v.is_negative()) {
+                        self.push(Diagnostic::new(
+                            Code::TypeMismatch,
+                            p.param.span,
+                            format!(
+                                "parameter `{}` holds {bad}; the N of \"at least N of\" is a whole number",
+                                p.param.value
+                            ),
+                        ));
+                        return None;
+                    }
                     let max = match self.m.parameters.get(i) {
                         Some(Parameter { value: Some(v), .. }) => {
                             v.value.to_i64().map(|v| v.max(0) as usize)
@@ -1234,8 +1340,9 @@ impl<'a> Cx<'a> {
             }
             let kinds: Vec<String> = q.kinds.iter().map(|k| k.value.clone()).collect();
             let mut label = format!("at least {at_least} {} event(s)", kinds.join("/"));
-            if let Some(v) = &q.min_value {
-                label.push_str(&format!(" with value ≥ {}", v.value));
+            let min_value = self.factor(&q.min_value)?;
+            if let Some(v) = &min_value {
+                label.push_str(&format!(" with value ≥ {v}"));
             }
             match &not_handled_within {
                 Some(d) => label.push_str(&format!(" not dealt with within {}", duration_label(d))),
@@ -1246,7 +1353,7 @@ impl<'a> Cx<'a> {
             }
             return Some(Cond::Events(EventTest {
                 kinds,
-                min_value: q.min_value.as_ref().map(|v| v.value),
+                min_value,
                 not_handled_within,
                 since,
                 at_least,
@@ -1438,6 +1545,7 @@ impl<'a> Cx<'a> {
                                 .last()
                                 .unwrap_or("syntax error")
                                 .trim()
+                                .trim_start_matches("error: ")
                         ),
                     };
                     self.push(Diagnostic::new(Code::InvalidRegex, re.span, msg));
@@ -1787,6 +1895,30 @@ impl<'a> Cx<'a> {
         let engine = self.engine.as_ref()?;
         match script::compile(engine, &s.value, &self.item_ids) {
             Ok(compiled) => {
+                // `a.b`, `a-b` and `a_b` all become the variable `a_b`: a
+                // script reading it would be ambiguous.
+                for (i, var) in &compiled.reads {
+                    let others: Vec<&str> = compiled
+                        .reads
+                        .iter()
+                        .filter(|(j, v)| v == var && j != i)
+                        .map(|(j, _)| self.item_ids[*j].as_str())
+                        .collect();
+                    if let Some(other) = others.first() {
+                        self.push(
+                            Diagnostic::new(
+                                Code::ScriptError,
+                                s.span,
+                                format!(
+                                    "items `{}` and `{other}` are both the script variable `{var}`",
+                                    self.item_ids[*i]
+                                ),
+                            )
+                            .with_help("rename one of the items, or compare them without a script"),
+                        );
+                        return None;
+                    }
+                }
                 for (i, _) in &compiled.reads {
                     if let Some(r) = self.item_reads.get_mut(*i) {
                         *r = true;

@@ -17,6 +17,10 @@ use crate::span::Span;
 pub struct Decoder {
     /// Everything found so far.
     pub diags: Vec<Diagnostic>,
+    /// The text the nodes were parsed from, when known: a number written
+    /// where a string is expected (`clause: 6.10`) is then taken exactly as
+    /// written, not as the float it parses to.
+    source: Option<std::sync::Arc<str>>,
 }
 
 /// A mapping being read key by key; keys never taken are reported as
@@ -111,6 +115,15 @@ impl Decoder {
         Decoder::default()
     }
 
+    /// A decoder that knows the text its nodes come from, so numbers used
+    /// as strings keep the digits they were written with.
+    pub fn with_source(source: std::sync::Arc<str>) -> Decoder {
+        Decoder {
+            diags: Vec::new(),
+            source: Some(source),
+        }
+    }
+
     /// Records a problem.
     pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>) {
         self.diags.push(Diagnostic::new(code, span, message));
@@ -195,9 +208,22 @@ impl Decoder {
         match &node.kind {
             NodeKind::Str(s) => Some(Sp::new(s.clone(), node.span)),
             // Numbers written where an id or label is expected are taken as
-            // their text, like YAML users expect of `version: 2024`.
-            NodeKind::Int(i) => Some(Sp::new(i.to_string(), node.span)),
-            NodeKind::Float(f) => Some(Sp::new(f.to_string(), node.span)),
+            // their text, like YAML users expect of `version: 2024` and
+            // `clause: 6.10`.
+            NodeKind::Int(_) | NodeKind::Float(_) => {
+                let written = self
+                    .source
+                    .as_deref()
+                    .and_then(|t| t.get(node.span.start..node.span.end))
+                    .filter(|t| !t.is_empty() && t.trim() == *t);
+                let text = match (written, &node.kind) {
+                    (Some(t), _) => t.to_string(),
+                    (None, NodeKind::Int(i)) => i.to_string(),
+                    (None, NodeKind::Float(f)) => f.to_string(),
+                    (None, _) => String::new(),
+                };
+                Some(Sp::new(text, node.span))
+            }
             _ => {
                 self.wrong_type(node, "a string");
                 None
@@ -566,12 +592,40 @@ fn included_rule(dec: &mut Decoder, node: &Node) -> Option<IncludedRule> {
     let verified = dec
         .opt(&mut m, "verified", |d, n| d.boolean(n))
         .map(|b| b.value);
-    m.finish(dec, &["id", "basis", "level", "verified"]);
+    let applies_if = dec.opt(&mut m, "applies_if", condition);
+    let escalate = dec
+        .opt(&mut m, "escalate", |d, n| d.list(n, escalation))
+        .unwrap_or_default();
+    m.finish(
+        dec,
+        &["id", "basis", "level", "verified", "applies_if", "escalate"],
+    );
     Some(IncludedRule {
         id: id?,
         basis: cited?,
         level: lvl,
         verified,
+        applies_if,
+        escalate,
+    })
+}
+
+fn escalation(d: &mut Decoder, n: &Node) -> Option<Escalation> {
+    let mut m = d.map(n, "an escalation (`to`, `when`, `reason`)")?;
+    let to = d.req(&mut m, "to", level);
+    let when = d.req(&mut m, "when", condition);
+    let reason = d.req(&mut m, "reason", |d, n| d.text(n));
+    let needs_confirmation = d
+        .opt(&mut m, "needs_confirmation", |d, n| d.boolean(n))
+        .is_some_and(|b| b.value);
+    let basis = d.opt(&mut m, "basis", basis);
+    m.finish(d, &["to", "when", "reason", "needs_confirmation", "basis"]);
+    Some(Escalation {
+        to: to?,
+        when: when?,
+        reason: reason?,
+        needs_confirmation,
+        basis,
     })
 }
 
@@ -819,26 +873,7 @@ fn rule(dec: &mut Decoder, node: &Node) -> Option<Rule> {
         })
     });
     let escalate = dec
-        .opt(&mut m, "escalate", |d, n| {
-            d.list(n, |d, n| {
-                let mut m = d.map(n, "an escalation (`to`, `when`, `reason`)")?;
-                let to = d.req(&mut m, "to", level);
-                let when = d.req(&mut m, "when", condition);
-                let reason = d.req(&mut m, "reason", |d, n| d.text(n));
-                let needs_confirmation = d
-                    .opt(&mut m, "needs_confirmation", |d, n| d.boolean(n))
-                    .is_some_and(|b| b.value);
-                let basis = d.opt(&mut m, "basis", basis);
-                m.finish(d, &["to", "when", "reason", "needs_confirmation", "basis"]);
-                Some(Escalation {
-                    to: to?,
-                    when: when?,
-                    reason: reason?,
-                    needs_confirmation,
-                    basis,
-                })
-            })
-        })
+        .opt(&mut m, "escalate", |d, n| d.list(n, escalation))
         .unwrap_or_default();
     let note = dec.opt(&mut m, "note", |d, n| d.string(n)).map(|s| s.value);
     m.finish(dec, RULE_KEYS);
@@ -929,7 +964,7 @@ pub fn condition(dec: &mut Decoder, node: &Node) -> Option<Condition> {
                 "an event query (`kinds`, `min_value`, `not_handled_within`, `since`, `at_least`)",
             )?;
             let kinds = d.req(&mut m, "kinds", |d, n| d.list(n, |d, n| d.ident(n)));
-            let min_value = d.opt(&mut m, "min_value", |d, n| d.decimal(n));
+            let min_value = d.opt(&mut m, "min_value", constant);
             let not_handled_within = d.opt(&mut m, "not_handled_within", duration);
             let since = d.opt(&mut m, "since", duration);
             let at_least = d.opt(&mut m, "at_least", |d, n| d.uint(n));
@@ -1122,15 +1157,7 @@ fn operand(dec: &mut Decoder, node: &Node) -> Option<Operand> {
             let mut m = dec.map(node, "an operand (`param` or `item`, with `factor`)")?;
             let param = dec.opt(&mut m, "param", |d, n| d.ident(n));
             let item = dec.opt(&mut m, "item", |d, n| d.ident(n));
-            let factor = dec.opt(&mut m, "factor", |d, n| match &n.kind {
-                NodeKind::Map(_) => {
-                    let mut m = d.map(n, "a factor parameter (`param`)")?;
-                    let param = d.req(&mut m, "param", |d, n| d.ident(n));
-                    m.finish(d, &["param"]);
-                    Some(Factor::Param(ParamRef { param: param? }))
-                }
-                _ => d.decimal(n).map(Factor::Number),
-            });
+            let factor = dec.opt(&mut m, "factor", constant);
             let span = m.span();
             m.finish(dec, &["param", "item", "factor"]);
             if param.is_some() == item.is_some() {
@@ -1151,6 +1178,19 @@ fn operand(dec: &mut Decoder, node: &Node) -> Option<Operand> {
             dec.wrong_type(node, "a value, `{param: ...}` or `{item: ...}`");
             None
         }
+    }
+}
+
+/// A constant number: a number or `{param: ...}`.
+fn constant(dec: &mut Decoder, node: &Node) -> Option<Factor> {
+    match &node.kind {
+        NodeKind::Map(_) => {
+            let mut m = dec.map(node, "a parameter reference (`param`)")?;
+            let param = dec.req(&mut m, "param", |d, n| d.ident(n));
+            m.finish(dec, &["param"]);
+            Some(Factor::Param(ParamRef { param: param? }))
+        }
+        _ => dec.decimal(node).map(Factor::Number),
     }
 }
 

@@ -31,19 +31,19 @@ pub fn compare(old: &RulesetFile, new: &RulesetFile) -> Vec<Change> {
     let json = |v: &dyn erased::Ser| v.to_json();
     // Level changes stand out first.
     for r in &new.rules {
-        if let Some(o) = old.rules.iter().find(|o| o.id.value == r.id.value) {
-            if o.level.value != r.level.value {
-                let arrow = match (o.level.value, r.level.value) {
-                    (Level::Ordinary, Level::Major) => "ordinary → major",
-                    _ => "major → ordinary",
-                };
-                out.push(Change {
-                    kind: "level",
-                    change: "changed",
-                    id: r.id.value.clone(),
-                    detail: arrow.to_string(),
-                });
-            }
+        if let Some(o) = old.rules.iter().find(|o| o.id.value == r.id.value)
+            && o.level.value != r.level.value
+        {
+            let arrow = match (o.level.value, r.level.value) {
+                (Level::Ordinary, Level::Major) => "ordinary → major",
+                _ => "major → ordinary",
+            };
+            out.push(Change {
+                kind: "level",
+                change: "changed",
+                id: r.id.value.clone(),
+                detail: arrow.to_string(),
+            });
         }
     }
     macro_rules! by_id {

@@ -142,7 +142,10 @@ struct State<'r> {
     rs: &'r Ruleset,
     insp: &'r Inspection,
     answers: Vec<Ans>,
-    raw: Vec<Option<serde_json::Value>>,
+    // The answers as written, turned into JSON only when a report shows
+    // one (#12: converting every answer up front cost a tenth of an
+    // evaluation).
+    raw: Vec<Option<&'r Answer>>,
     date: Date,
     rule_truth: Vec<Truth>,
     script_errors: Vec<Option<String>>,
@@ -154,10 +157,12 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
     let c = &rs.compiled;
     let mut diags = Vec::new();
     let n_items = c.items.len();
-    let mut answers = vec![Ans::Missing; n_items];
-    let mut raw: Vec<Option<serde_json::Value>> = vec![None; n_items];
+    // Filled without cloning: `vec![x; n]` clones the enum per slot (#12).
+    let mut answers: Vec<Ans> = std::iter::repeat_with(|| Ans::Missing)
+        .take(n_items)
+        .collect();
+    let mut raw: Vec<Option<&Answer>> = vec![None; n_items];
     for (id, answer) in &insp.answers {
-        let json = answer.value.to_json();
         let Some(&ix) = rs.item_index.get(id.as_str()) else {
             diags.push(InputDiagnostic {
                 code: Code::AnswerUnknownItem,
@@ -166,7 +171,7 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
                     "ruleset `{}` {} has no item `{id}`",
                     rs.info.id, rs.info.version
                 ),
-                answer: json,
+                answer: answer.value.to_json(),
             });
             continue;
         };
@@ -177,10 +182,10 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
                     code,
                     item: id.clone(),
                     message,
-                    answer: json.clone(),
+                    answer: answer.value.to_json(),
                 }),
             }
-            *r = Some(json);
+            *r = Some(&answer.value);
         }
     }
     for e in insp.events.iter().flatten() {
@@ -237,9 +242,9 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
                     answer: st
                         .raw
                         .get(ix)
-                        .cloned()
+                        .copied()
                         .flatten()
-                        .unwrap_or(serde_json::Value::Null),
+                        .map_or(serde_json::Value::Null, Answer::to_json),
                 });
             }
             if let Some(a) = st.answers.get_mut(ix) {
@@ -298,6 +303,9 @@ fn outcome_name(o: &Outcome) -> &'static str {
 
 /// Checks one answer against its item.
 fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, String)> {
+    if matches!(a, Answer::Unanswered) {
+        return Ok(Ans::Missing);
+    }
     if a.is_na() {
         return if item.na_allowed {
             Ok(Ans::Na)
@@ -396,18 +404,21 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
                 ),
             ));
         }
-        let unit = item
-            .unit
-            .as_deref()
-            .map_or(String::new(), |u| format!(" {u}"));
+        // Only an answer out of range needs the unit, for its message.
+        let unit = || {
+            item.unit
+                .as_deref()
+                .map_or(String::new(), |u| format!(" {u}"))
+        };
         if let Some(min) = item.min
             && d < min
         {
             return Err((
                 Code::AnswerOutOfRange,
                 format!(
-                    "item `{}`: {d}{unit} is below the smallest accepted value {min}{unit}",
-                    item.id
+                    "item `{}`: {d}{u} is below the smallest accepted value {min}{u}",
+                    item.id,
+                    u = unit()
                 ),
             ));
         }
@@ -417,8 +428,9 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
             return Err((
                 Code::AnswerOutOfRange,
                 format!(
-                    "item `{}`: {d}{unit} is above the largest accepted value {max}{unit}",
-                    item.id
+                    "item `{}`: {d}{u} is above the largest accepted value {max}{u}",
+                    item.id,
+                    u = unit()
                 ),
             ));
         }
@@ -432,6 +444,7 @@ fn describe(a: &Answer) -> String {
         Answer::Number(d) => format!("the number {d}"),
         Answer::Text(t) => format!("\"{}\"", crate::decode::truncate(t, 40)),
         Answer::List(_) => "a list".to_string(),
+        Answer::Unanswered => "no answer".to_string(),
     }
 }
 
@@ -535,28 +548,10 @@ impl State<'_> {
 
     fn eval(&mut self, c: &Cond) -> Truth {
         match c {
-            Cond::All(list) => {
-                let mut acc = Vec::with_capacity(list.len());
-                for x in list {
-                    let v = self.eval(x);
-                    if v == Truth::False {
-                        return Truth::False;
-                    }
-                    acc.push(v);
-                }
-                Truth::all(acc)
-            }
-            Cond::Any(list) => {
-                let mut acc = Vec::with_capacity(list.len());
-                for x in list {
-                    let v = self.eval(x);
-                    if v == Truth::True {
-                        return Truth::True;
-                    }
-                    acc.push(v);
-                }
-                Truth::any(acc)
-            }
+            // `all` and `any` stop at the first deciding member; folding
+            // lazily keeps that without a vector per node (#12).
+            Cond::All(list) => Truth::all(list.iter().map(|x| self.eval(x))),
+            Cond::Any(list) => Truth::any(list.iter().map(|x| self.eval(x))),
             Cond::Not(x) => self.eval(x).negate(),
             Cond::AtLeast { n, of } => {
                 let values: Vec<Truth> = of.iter().map(|x| self.eval(x)).collect();
@@ -577,7 +572,26 @@ impl State<'_> {
                 // No history given: whether such events exist is unknown.
                 None => Truth::Unknown,
                 Some(_) => {
-                    Truth::from_bool(self.matching_events(t).len() as u64 >= u64::from(t.at_least))
+                    // An event without the value the query needs might or
+                    // might not count.
+                    let (sure, unsure) =
+                        self.matching_events(t)
+                            .iter()
+                            .fold((0u64, 0u64), |(s, u), e| {
+                                if t.min_value.is_some() && e.value.is_none() {
+                                    (s, u + 1)
+                                } else {
+                                    (s + 1, u)
+                                }
+                            });
+                    let n = u64::from(t.at_least);
+                    if sure >= n {
+                        Truth::True
+                    } else if sure + unsure >= n {
+                        Truth::Unknown
+                    } else {
+                        Truth::False
+                    }
                 }
             },
         }
@@ -593,9 +607,11 @@ impl State<'_> {
             .iter()
             .filter(|e| t.kinds.contains(&e.kind) && e.date <= self.date)
             .filter(|e| since.is_none_or(|s| e.date >= s))
-            .filter(|e| match t.min_value {
-                Some(min) => e.value.is_some_and(|v| v >= min),
-                None => true,
+            .filter(|e| match (t.min_value, e.value) {
+                (Some(min), Some(v)) => v >= min,
+                // Kept so that the caller can count it as undecided.
+                (Some(_), None) => true,
+                (None, _) => true,
             })
             .filter(|e| match &t.not_handled_within {
                 Some(d) => match add(e.date, d) {
@@ -785,9 +801,9 @@ impl State<'_> {
             Ans::Val(_) => self
                 .raw
                 .get(ix)
-                .cloned()
+                .copied()
                 .flatten()
-                .unwrap_or(serde_json::Value::Null),
+                .map_or(serde_json::Value::Null, Answer::to_json),
         }
     }
 
@@ -826,7 +842,17 @@ impl State<'_> {
                     Ok(n) => format!("at least {n} of"),
                     Err(_) => "at least N of (N unknown)".to_string(),
                 };
-                node("at_least", label, v, children)
+                let mut t = node("at_least", label, v, children);
+                // The item that selects N from a table is read too.
+                if let CountRef::Param(p) = n
+                    && let Some(CParam::Table { by, .. }) = self.rs.compiled.params.get(*p)
+                {
+                    t.answers.push(TraceAnswer {
+                        item: self.rs.compiled.items[*by].id.clone(),
+                        answer: self.answer_json(*by),
+                    });
+                }
+                t
             }
             Cond::Leaf { item, label, .. } => {
                 let v = self.eval(c);
@@ -947,13 +973,23 @@ impl State<'_> {
         }
         if t.children.is_empty() {
             for a in &t.answers {
-                let prompt = self
-                    .rs
-                    .item_index
-                    .get(&a.item)
-                    .and_then(|ix| self.rs.compiled.items.get(*ix))
-                    .map(|i| i.prompt.clone())
-                    .unwrap_or_default();
+                let prompt = match a.item.strip_prefix("events.") {
+                    Some(kind) => self
+                        .rs
+                        .model
+                        .event_kinds
+                        .iter()
+                        .find(|k| k.id.value == kind)
+                        .map(|k| k.label.clone())
+                        .unwrap_or_default(),
+                    None => self
+                        .rs
+                        .item_index
+                        .get(&a.item)
+                        .and_then(|ix| self.rs.compiled.items.get(*ix))
+                        .map(|i| i.prompt.clone())
+                        .unwrap_or_default(),
+                };
                 let e = Evidence {
                     item: a.item.clone(),
                     prompt,
@@ -977,7 +1013,7 @@ impl State<'_> {
         if t.kind == "at_least" {
             for ch in &t.children {
                 if ch.value == "true" && want == "true" {
-                    counted.push(ch.condition.clone());
+                    counted.push(summary(ch));
                 }
                 self.support(ch, want, evidence, counted);
             }
@@ -992,13 +1028,25 @@ impl State<'_> {
         }
     }
 
-    fn missing(&self, t: &TraceNode, out: &mut Vec<String>) {
+    fn missing(&mut self, t: &TraceNode, out: &mut Vec<String>) {
         if t.value != "unknown" {
             return;
         }
         for a in &t.answers {
             if a.answer.is_null() && !out.contains(&a.item) {
                 out.push(a.item.clone());
+                // When the item's own applicability is undecided, the
+                // answers that decide it are missing too.
+                let cond = self
+                    .rs
+                    .item_index
+                    .get(&a.item)
+                    .and_then(|ix| self.rs.compiled.items.get(*ix))
+                    .and_then(|it| it.applies_if.as_ref());
+                if let Some(cond) = cond {
+                    let at = self.trace(cond);
+                    self.missing(&at, out);
+                }
             }
         }
         for ch in &t.children {
@@ -1058,11 +1106,31 @@ impl State<'_> {
                     if !undetermined_escalations.is_empty() {
                         counts.undetermined_escalations += 1;
                     }
+                    let mut undetermined_exception = None;
+                    if let Some(u) = &rule.unless
+                        && self.eval(&u.when) == Truth::Unknown
+                    {
+                        let mut missing = Vec::new();
+                        let ut = self.trace(&u.when);
+                        self.missing(&ut, &mut missing);
+                        counts.undetermined_exceptions += 1;
+                        undetermined_exception = Some(UndeterminedException {
+                            reason: u.reason.clone(),
+                            missing,
+                        });
+                    }
                     let basis = esc.and_then(|e| e.basis.as_ref()).unwrap_or(&rule.basis);
-                    let deadline = rule.deadline.or(match level {
-                        Level::Ordinary => rs.deadlines.ordinary,
-                        Level::Major => rs.deadlines.major,
-                    });
+                    // The rule's own deadline (from its standard) comes
+                    // first, then what the inspecting team ordered, then the
+                    // ruleset's defaults.
+                    let by_level = |d: &crate::model::Deadlines| match level {
+                        Level::Ordinary => d.ordinary,
+                        Level::Major => d.major,
+                    };
+                    let deadline = rule
+                        .deadline
+                        .or_else(|| self.insp.deadlines.as_ref().and_then(by_level))
+                        .or_else(|| by_level(&rs.deadlines));
                     let needs_confirmation =
                         rule.needs_confirmation || esc.is_some_and(|e| e.needs_confirmation);
                     let verified = basis.verified && rule.also.iter().all(|b| b.verified);
@@ -1092,6 +1160,7 @@ impl State<'_> {
                             Vec::new()
                         },
                         undetermined_escalations,
+                        undetermined_exception,
                         deadline_days: deadline,
                         due: deadline.and_then(|d| self.date.add_days(i64::from(d))),
                     });
@@ -1175,7 +1244,9 @@ impl State<'_> {
                 inspector: self.insp.inspector.clone(),
             },
             verdict,
-            complete: counts.undetermined == 0 && counts.undetermined_escalations == 0,
+            complete: counts.undetermined == 0
+                && counts.undetermined_escalations == 0
+                && counts.undetermined_exceptions == 0,
             counts,
             findings,
             excepted,
@@ -1184,6 +1255,16 @@ impl State<'_> {
             explanations: None,
         }
     }
+}
+
+/// A one-line description of a traced condition, for the list of members
+/// an "at least N of" counted: a compound member names its members.
+fn summary(t: &TraceNode) -> String {
+    if t.children.is_empty() {
+        return t.condition.clone();
+    }
+    let inner: Vec<String> = t.children.iter().map(summary).collect();
+    crate::decode::truncate(&format!("{} ({})", t.condition, inner.join("; ")), 300)
 }
 
 fn first_error(t: &TraceNode) -> Option<String> {
@@ -1445,6 +1526,26 @@ rules:
         check("2025-05-04", "{}", "r-from-date", "fired");
         check("2025-06-30", "{}", "r-from-date", "fired");
         check("2025-07-01", "{}", "r-from-date", "passed");
+    }
+
+    #[test]
+    fn deadlines_come_from_the_rule_then_the_team_then_the_ruleset() {
+        let lib = library();
+        let due = |extra: &str| {
+            let text = format!("ruleset: t\ndate: 2025-07-01\n{extra}answers: {{b: no, c: no}}\n");
+            let mut sources = SourceMap::new();
+            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+            let r = lib.evaluate(&i, &EvalOptions::default()).unwrap();
+            r.findings
+                .iter()
+                .find(|f| f.rule == "r-unless")
+                .and_then(|f| f.due)
+        };
+        assert_eq!(due(""), None);
+        assert_eq!(
+            due("deadlines: {ordinary: 15, major: 60}\n"),
+            Some(crate::Date::new(2025, 7, 16).unwrap())
+        );
     }
 
     #[test]

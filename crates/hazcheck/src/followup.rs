@@ -343,6 +343,15 @@ impl Previous {
 
     /// Reads a previous visit from a JSON value.
     pub fn from_value(value: serde_json::Value) -> Result<Previous, FollowUpError> {
+        if let serde_json::Value::Array(list) = &value {
+            return Err(FollowUpError::Invalid {
+                what: "report",
+                message: format!(
+                    "a list of {} documents; give the one report of the site",
+                    list.len()
+                ),
+            });
+        }
         let format = value
             .get("format")
             .and_then(serde_json::Value::as_str)
@@ -629,6 +638,11 @@ impl FollowUp {
 }
 
 /// A hazard a follow-up must check.
+// TODO(#11): due dates come from the rule, the inspection's `deadlines` by
+// level or the ruleset's; a rectification notice (整改通知书) that sets a
+// different deadline per finding can only be given by editing `due` in the
+// previous report. A per-finding deadline record in the inspection would
+// finish it.
 struct Carried {
     rule: String,
     level: Level,
@@ -870,8 +884,13 @@ rules:
         let v2 = inspection("2025-03-05", "S1", "a: yes, b: yes, m: yes");
         let f2 = follow_up(&lib, &prev, &v2, &FollowUpOptions::default()).expect("v2");
         let v3 = inspection("2025-04-20", "S1", "a: no, b: yes, m: yes");
-        let f3 = follow_up(&lib, &Previous::FollowUp(Box::new(f2)), &v3, &Default::default())
-            .expect("v3");
+        let f3 = follow_up(
+            &lib,
+            &Previous::FollowUp(Box::new(f2)),
+            &v3,
+            &Default::default(),
+        )
+        .expect("v3");
         let m = f3.matches.iter().find(|m| m.rule == "r.a").expect("r.a");
         assert_eq!(m.status, Status::New);
         assert_eq!(m.found.to_string(), "2025-04-20");
@@ -934,6 +953,10 @@ rules:
             Previous::from_json(r#"{"format": "hazcheck.report/1"}"#),
             Err(FollowUpError::Invalid { .. })
         ));
+        assert_eq!(
+            Previous::from_json("[{}, {}]").map_err(|e| e.to_string()),
+            Err("the previous visit is not a valid report: a list of 2 documents; give the one report of the site".into())
+        );
         assert!(matches!(
             Previous::from_json("not json"),
             Err(FollowUpError::Invalid { .. })

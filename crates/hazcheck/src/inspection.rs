@@ -43,6 +43,11 @@ pub struct Inspection {
     /// The previous inspection of the same site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<PreviousInspection>,
+    /// Rectification deadlines in days that the inspecting team orders,
+    /// by level. They apply to findings whose rule sets no deadline of its
+    /// own, before the ruleset's defaults.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadlines: Option<crate::model::Deadlines>,
     /// The site's history of events (violations, scores, incidents). Absent
     /// means the history is unknown; an empty list means there were none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +103,9 @@ pub enum Answer {
     Text(String),
     /// Several option ids, for a multiple-choice item.
     List(Vec<String>),
+    /// Written but left empty (`item:` or `item: null`): the answer is
+    /// missing, but the item id is still checked.
+    Unanswered,
 }
 
 impl Serialize for Answer {
@@ -107,6 +115,7 @@ impl Serialize for Answer {
             Answer::Number(d) => d.serialize(s),
             Answer::Text(t) => s.serialize_str(t),
             Answer::List(l) => l.serialize(s),
+            Answer::Unanswered => s.serialize_unit(),
         }
     }
 }
@@ -156,11 +165,42 @@ const INSPECTION_KEYS: &[&str] = &[
     "inspector",
     "answers",
     "previous",
+    "events",
+    "deadlines",
 ];
 
 impl Inspection {
     /// Parses an inspection from YAML or JSON text. The file is registered in
     /// `sources` under `name` so that diagnostics can show it.
+    ///
+    /// Only the structure is checked here (keys, types, dates, limits);
+    /// answers are checked against their items when a ruleset version
+    /// evaluates them.
+    ///
+    /// ```
+    /// use hazcheck::{Code, Inspection, Limits, SourceMap};
+    ///
+    /// let mut sources = SourceMap::new();
+    /// let json = r#"{"ruleset": "construction", "date": "2025-03-10",
+    ///                "answers": {"pit.depth": 6.2, "pit.monitoring": "no"}}"#;
+    /// let inspection = Inspection::parse(json, "a.json", &mut sources, &Limits::default())
+    ///     .map_err(|d| format!("{} problems", d.len()))?;
+    /// assert_eq!(inspection.ruleset.value, "construction");
+    /// assert_eq!(inspection.answers.len(), 2);
+    ///
+    /// // Every problem, with its place.
+    /// let errors = Inspection::parse(
+    ///     "ruleset: construction\ndate: 2025-02-30\nanswer: {}\n",
+    ///     "b.yaml",
+    ///     &mut sources,
+    ///     &Limits::default(),
+    /// )
+    /// .unwrap_err();
+    /// let codes: Vec<Code> = errors.iter().map(|d| d.code).collect();
+    /// assert_eq!(codes, [Code::InvalidDate, Code::UnknownKey]);
+    /// assert_eq!(errors[1].span.line, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(
         text: &str,
         name: &str,
@@ -186,6 +226,7 @@ impl Inspection {
     pub fn from_node(node: &Node, limits: &Limits) -> Result<Inspection, Vec<Diagnostic>> {
         let mut dec = Decoder::new();
         let out = decode(&mut dec, node, limits);
+        crate::diagnostic::sort(&mut dec.diags);
         match out {
             Some(i) if dec.diags.is_empty() => Ok(i),
             _ => {
@@ -211,6 +252,13 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         .opt(&mut m, "answers", |d, n| answers(d, n, limits))
         .unwrap_or_default();
     let previous = dec.opt(&mut m, "previous", previous);
+    let deadlines = dec.opt(&mut m, "deadlines", |d, n| {
+        let mut m = d.map(n, "deadlines (`ordinary`, `major`, in days)")?;
+        let ordinary = d.opt(&mut m, "ordinary", |d, n| d.uint(n)).map(|v| v.value);
+        let major = d.opt(&mut m, "major", |d, n| d.uint(n)).map(|v| v.value);
+        m.finish(d, &["ordinary", "major"]);
+        Some(crate::model::Deadlines { ordinary, major })
+    });
     let events = match m.take("events") {
         Some(n) => dec.list(n, event),
         None => None,
@@ -224,6 +272,7 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         inspector,
         answers,
         previous,
+        deadlines,
         events,
     })
 }
@@ -246,15 +295,15 @@ fn event(dec: &mut Decoder, node: &Node) -> Option<Event> {
         .map(|d| d.value);
     m.finish(dec, &["kind", "date", "subject", "value", "handled"]);
     let (kind, date) = (kind?, date?);
-    if let Some(h) = handled {
-        if h < date.value {
-            dec.error(
-                Code::InvalidDate,
-                date.span,
-                format!("event handled on {h}, before it happened on {}", date.value),
-            );
-            return None;
-        }
+    if let Some(h) = handled
+        && h < date.value
+    {
+        dec.error(
+            Code::InvalidDate,
+            date.span,
+            format!("event handled on {h}, before it happened on {}", date.value),
+        );
+        return None;
     }
     Some(Event {
         kind: kind.value,
@@ -328,7 +377,7 @@ fn answer(dec: &mut Decoder, node: &Node, item: &str, limits: &Limits) -> Option
         );
     };
     match &node.kind {
-        NodeKind::Null => None,
+        NodeKind::Null => Some(Answer::Unanswered),
         NodeKind::Bool(b) => Some(Answer::Bool(*b)),
         NodeKind::Int(_) | NodeKind::Float(_) => match crate::decode::number_of(node) {
             Ok(d) => Some(Answer::Number(d)),

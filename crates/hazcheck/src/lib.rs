@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod batch;
 pub mod builtin;
 pub mod compile;
 pub mod date;
@@ -60,7 +61,10 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod followup;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inspection;
+pub mod json;
 pub mod limits;
 pub mod load;
 pub mod model;
@@ -84,6 +88,12 @@ pub use load::{Library, LoadOutcome, Loader, SelectError};
 pub use model::{Lang, Level, Text};
 pub use report::{Report, Verdict};
 pub use span::{FileId, SourceMap, Span};
+
+// The embedding guide's code blocks run as doc tests of this crate, so the
+// guide cannot drift from the API it describes.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/embedding.md")]
+pub struct EmbeddingGuide;
 
 /// What identifies one compiled ruleset version.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,6 +8,21 @@
 //! undetermined rule, never a hang or a crash.
 
 /// Every resource limit hazcheck enforces.
+///
+/// Start from the defaults and change what your input needs:
+///
+/// ```
+/// use hazcheck::{Code, Inspection, Limits, SourceMap};
+///
+/// let strict = Limits {
+///     max_inspection_bytes: 1024,
+///     ..Limits::default()
+/// };
+/// let text = format!("ruleset: x\ndate: 2025-01-01\nsite: {{name: {}}}\n", "很".repeat(400));
+/// let errors = Inspection::parse(&text, "big.yaml", &mut SourceMap::new(), &strict).unwrap_err();
+/// assert_eq!(errors[0].code, Code::LimitExceeded);
+/// assert!(Inspection::parse(&text, "big.yaml", &mut SourceMap::new(), &Limits::default()).is_ok());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest ruleset or module file, in bytes. Default 4 MiB.

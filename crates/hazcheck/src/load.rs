@@ -15,13 +15,35 @@ use crate::decode::{self, Decoder};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::inspection::Inspection;
 use crate::limits::Limits;
-use crate::model::{Basis, Deadlines, Document, Level, RulesetFile, Sp};
+use crate::model::{Basis, Deadlines, Document, RulesetFile, Sp};
 use crate::node;
 use crate::report::Report;
 use crate::span::{FileId, SourceMap, Span};
 use crate::{EvalOptions, Ruleset, RulesetInfo};
 
 /// All versions of all loaded rulesets.
+///
+/// A library is immutable once loaded and `Send + Sync`: share one through
+/// an `Arc` with every thread that evaluates. It keeps every version of
+/// each ruleset, so that an inspection is evaluated with the version in
+/// force on its date. To replace the rulesets while serving, load a new
+/// library and swap an `Arc<Library>` held in a `RwLock`; see the hot-swap
+/// section of `docs/embedding.md`.
+///
+/// ```
+/// use hazcheck::{Date, Limits};
+///
+/// let library = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// let versions = library.versions("confined-space");
+/// assert!(versions.len() >= 2, "one version per standard in force");
+/// let on = |d: &str| d.parse::<Date>().map_err(|e| e.to_string());
+/// let in_2023 = library.select("confined-space", on("2023-06-01")?)?;
+/// let in_2025 = library.select("confined-space", on("2025-06-01")?)?;
+/// assert_ne!(in_2023.info().version, in_2025.info().version);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct Library {
     rulesets: BTreeMap<String, Vec<Arc<Ruleset>>>,
@@ -119,6 +141,36 @@ impl Library {
 
     /// Evaluates an inspection with the version of its ruleset in force on
     /// its date.
+    ///
+    /// Fails only when the inspection names a ruleset that is not loaded
+    /// or a date no version covers. Answers that do not fit their items do
+    /// not fail: they are listed in the report's `input_diagnostics` and
+    /// treated as missing.
+    ///
+    /// ```
+    /// use hazcheck::{Code, EvalOptions, Inspection, Limits, SourceMap, Verdict};
+    ///
+    /// let library = hazcheck::builtin::load(Limits::default())
+    ///     .library
+    ///     .ok_or("the built-in rulesets have errors")?;
+    /// let mut sources = SourceMap::new();
+    /// let parse = |text: &str, sources: &mut SourceMap| {
+    ///     Inspection::parse(text, "inspection.yaml", sources, &Limits::default())
+    ///         .map_err(|d| format!("{} problems", d.len()))
+    /// };
+    ///
+    /// // Nothing answered: never a pass.
+    /// let empty = parse("ruleset: confined-space\ndate: 2025-03-10\n", &mut sources)?;
+    /// let report = library.evaluate(&empty, &EvalOptions::default())?;
+    /// assert_eq!(report.ruleset.version, "2024");
+    /// assert_eq!(report.verdict, Verdict::Incomplete);
+    ///
+    /// // A date before every version is an error with a stable code.
+    /// let early = parse("ruleset: confined-space\ndate: 2001-01-01\n", &mut sources)?;
+    /// let error = library.evaluate(&early, &EvalOptions::default()).unwrap_err();
+    /// assert_eq!(error.code(), Code::NoVersionInForce);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate(
         &self,
         inspection: &Inspection,
@@ -159,6 +211,41 @@ impl LoadOutcome {
 }
 
 /// Reads and compiles rulesets.
+///
+/// Add files (from disk or memory), then [`Loader::load`] checks all of
+/// them, reports every problem at once and compiles every version. A
+/// library is produced only when there is no error, so a ruleset with a
+/// mistake is never half used.
+///
+/// ```
+/// use hazcheck::{Limits, Loader};
+///
+/// let mut loader = Loader::new(Limits::default());
+/// loader.add_memory(
+///     "guard.yaml",
+///     r#"
+/// ruleset: guard
+/// title: {zh: 护栏, en: Guardrails}
+/// effective: {from: 2024-01-01}
+/// documents:
+///   - {id: std, title: {zh: 标准, en: Standard}, verified: true}
+/// items:
+///   - {id: guard.present, type: yes_no, prompt: {zh: 是否设置护栏？, en: Guardrail installed?}}
+/// rules:
+///   - id: no-guard
+///     level: ordinary
+///     basis: {document: std, clause: "4.1"}
+///     title: {zh: 未设置护栏, en: No guardrail}
+///     when: {item: guard.present, is: false}
+/// "#,
+/// );
+/// let outcome = loader.load();
+/// assert!(outcome.diagnostics.is_empty());
+/// let library = outcome.library.ok_or("errors")?;
+/// assert_eq!(library.ids().collect::<Vec<_>>(), ["guard"]);
+/// assert_eq!(library.versions("guard")[0].rule_count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Loader {
     limits: Limits,
@@ -207,9 +294,10 @@ impl Loader {
             walk(path, &mut files, 0);
             files.sort();
             if files.is_empty() {
+                let file = self.sources.add(path.display().to_string(), "");
                 self.diags.push(Diagnostic::new(
                     Code::Io,
-                    Span::default(),
+                    Span::file_only(file),
                     format!("folder `{}` holds no .yaml file", path.display()),
                 ));
             }
@@ -221,26 +309,33 @@ impl Loader {
         }
     }
 
-    fn read(&mut self, name: &str) -> Result<String, String> {
+    /// Reads a file. A file that is not UTF-8 comes back with its text
+    /// decoded lossily and the offset of the first bad byte, so that the
+    /// diagnostic can point at it.
+    fn read(&mut self, name: &str) -> Result<String, (String, Option<(String, usize)>)> {
         if let Some(t) = self.memory.get(name) {
             return Ok(t.clone());
         }
         if name.starts_with("builtin:") {
-            return Err("no such built-in file".to_string());
+            return Err(("no such built-in file".to_string(), None));
         }
-        let meta = std::fs::metadata(name).map_err(|e| io_message(&e))?;
+        let meta = std::fs::metadata(name).map_err(|e| (io_message(&e), None))?;
         if meta.len() > self.limits.max_ruleset_bytes as u64 {
-            return Err(format!(
-                "file is {} bytes, more than the limit of {} bytes",
-                meta.len(),
-                self.limits.max_ruleset_bytes
+            return Err((
+                format!(
+                    "file is {} bytes, more than the limit of {} bytes",
+                    meta.len(),
+                    self.limits.max_ruleset_bytes
+                ),
+                None,
             ));
         }
-        let bytes = std::fs::read(name).map_err(|e| io_message(&e))?;
+        let bytes = std::fs::read(name).map_err(|e| (io_message(&e), None))?;
         String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "file is not valid UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
+            let at = e.utf8_error().valid_up_to();
+            (
+                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+                Some((String::from_utf8_lossy(e.as_bytes()).into_owned(), at)),
             )
         })
     }
@@ -256,12 +351,24 @@ impl Loader {
         }
         let text = match self.read(name) {
             Ok(t) => t,
-            Err(msg) => {
-                let file = self.sources.add(name, "");
-                let span = if at == Span::default() {
-                    Span::file_only(file)
-                } else {
-                    at
+            Err((msg, bad_text)) => {
+                let (text, bad_byte) =
+                    bad_text.map_or((String::new(), None), |(t, o)| (t, Some(o)));
+                let file = self.sources.add(name, text);
+                let span = match bad_byte {
+                    // The valid prefix reads the same in the lossy text.
+                    Some(offset) => {
+                        let (line, column) = self.sources.line_col(file, offset);
+                        Span {
+                            file,
+                            start: offset,
+                            end: offset,
+                            line,
+                            column,
+                        }
+                    }
+                    None if at == Span::default() => Span::file_only(file),
+                    None => at,
                 };
                 let code = if msg.contains("limit") {
                     Code::LimitExceeded
@@ -281,7 +388,7 @@ impl Loader {
         let file = self.sources.add(name, text.as_str());
         let model = match node::parse_yaml(&text, file, &self.limits.ruleset_parse()) {
             Ok(n) => {
-                let mut dec = Decoder::new();
+                let mut dec = Decoder::with_source(text.as_str().into());
                 let m = decode::ruleset_file(&mut dec, &n);
                 self.diags.extend(dec.diags);
                 m
@@ -316,7 +423,16 @@ impl Loader {
             checked.push(self.sources.name(file).to_string());
             let Some(model) = model else { continue };
             if model.ruleset.is_none() {
-                // A module is checked where rulesets include it.
+                // A module is compiled on its own too, so that its problems
+                // show even when no ruleset includes it yet. Its items are
+                // meant for others' rules, so unused ones are no warning.
+                let mut stack = vec![name.clone()];
+                if let Some(merged) = self.merge(model, file, name, &mut cache, &mut stack) {
+                    let mut diags = Vec::new();
+                    let _ =
+                        compile::compile(&merged, &self.limits, &self.sources, true, &mut diags);
+                    self.diags.extend(diags);
+                }
                 continue;
             }
             let mut stack = vec![name.clone()];
@@ -437,7 +553,21 @@ impl Loader {
                     documents.push(d);
                 }
             }
+            let mut taken: Vec<&Sp<String>> = Vec::new();
             for wanted in &inc.rules {
+                if let Some(first) = taken.iter().find(|t| t.value == wanted.id.value) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateId,
+                            wanted.id.span,
+                            format!("module rule `{}` is taken over twice", wanted.id.value),
+                        )
+                        .with_secondary(first.span, "first taken over here")
+                        .with_help("a module rule is taken over once per ruleset; write a rule of your own for a second reading"),
+                    );
+                    continue;
+                }
+                taken.push(&wanted.id);
                 match sub.rules.iter().find(|r| r.id.value == wanted.id.value) {
                     Some(r) => {
                         let mut r = r.clone();
@@ -446,11 +576,22 @@ impl Loader {
                             ..wanted.basis.clone()
                         };
                         r.also.clear();
+                        r.escalate.extend(wanted.escalate.iter().cloned());
+                        if let Some(extra) = &wanted.applies_if {
+                            r.applies_if = Some(match r.applies_if.take() {
+                                Some(own) => crate::model::Condition {
+                                    all: Some(vec![own, extra.clone()]),
+                                    at: extra.at,
+                                    ..Default::default()
+                                },
+                                None => extra.clone(),
+                            });
+                        }
                         if let Some(l) = wanted.level {
                             r.level = Sp::new(l, wanted.id.span);
-                            if l == Level::Ordinary {
-                                r.escalate.retain(|e| e.to.value > Level::Ordinary);
-                            }
+                            // Escalations to the new level or below no
+                            // longer raise anything.
+                            r.escalate.retain(|e| e.to.value > l);
                         }
                         rules.push(r);
                     }

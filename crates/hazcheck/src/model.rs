@@ -215,9 +215,10 @@ pub struct EventKind {
 pub struct EventQuery {
     /// The event kinds that count.
     pub kinds: Vec<Sp<String>>,
-    /// Only events whose value is at least this (such as a score of 10).
+    /// Only events whose value is at least this (such as a score of 10):
+    /// a number or `{param: ...}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_value: Option<Sp<Decimal>>,
+    pub min_value: Option<Factor>,
     /// An event counts when it was not dealt with within this long after
     /// it happened (and that time has passed by the inspection date).
     /// Without it, an event counts while it is not dealt with at all.
@@ -305,6 +306,13 @@ pub struct IncludedRule {
     /// Whether the clause was verified; defaults to the document's flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    /// A further condition for the rule to apply in this ruleset (such as
+    /// "only for metal-smelting firms"), added to the module rule's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_if: Option<Condition>,
+    /// Escalations this ruleset adds to the module rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalate: Vec<Escalation>,
 }
 
 /// A checklist section.
@@ -687,7 +695,8 @@ pub struct OperandRef {
     pub factor: Option<Factor>,
 }
 
-/// A factor: a number or a constant parameter.
+/// A constant number: written as a number, or as `{param: ...}` naming a
+/// constant parameter (used for factors and event values).
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Factor {

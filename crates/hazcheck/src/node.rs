@@ -184,7 +184,7 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
         );
     }
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = limits.max_depth;
+    budget.max_depth = limits.max_depth.min(crate::json::MAX_NESTING);
     budget.max_nodes = limits.max_nodes;
     budget.max_aliases = limits.max_aliases;
     budget.max_total_scalar_bytes = limits.max_bytes.saturating_mul(2);
@@ -216,7 +216,24 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
                 span.start = offset_of(text, span.line, span.column) + shift;
                 span.end = span.start;
             }
-            let (code, message, help) = describe(&err, limits);
+            let (code, mut message, mut help) = describe(&err, limits);
+            // The reader reports a tab where the scalar before it began;
+            // point at the tab itself.
+            if code == Code::Syntax
+                && message.contains("found a tab")
+                && let Some(at) = indentation_tab(text, span.line)
+            {
+                let (line, column) = line_col(text, at);
+                span = Span {
+                    file,
+                    start: at + shift,
+                    end: at + shift + 1,
+                    line,
+                    column,
+                };
+                message = "a tab is used for indentation".to_string();
+                help = Some("YAML indents with spaces only".to_string());
+            }
             let diag = Diagnostic::new(code, span, message);
             Err(match help {
                 Some(h) => diag.with_help(h),
@@ -281,6 +298,11 @@ fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, O
                 .then(|| format!("simplify the file or raise the limit ({flag})"));
             (Code::LimitExceeded, message, help)
         }
+        serde_saphyr::Error::MultipleDocuments { .. } => (
+            Code::Syntax,
+            "a file holds one YAML document, this one has more".to_string(),
+            Some("remove the second `---` and what follows, or split the file".to_string()),
+        ),
         serde_saphyr::Error::NonFiniteFloat { value, .. } => {
             let message = if value.to_ascii_lowercase().contains("nan") {
                 format!("`{value}` is not a number")
@@ -303,6 +325,34 @@ fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, O
     }
 }
 
+/// The offset of the first tab in the indentation of a line, from line
+/// `from` (one-based) on.
+fn indentation_tab(text: &str, from: u32) -> Option<usize> {
+    let mut offset = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 >= from as usize {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            if let Some(t) = line.get(..indent).and_then(|s| s.find('\t')) {
+                return Some(offset + t);
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The one-based line and character column of a byte offset in `text`.
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
 /// The byte offset of a one-based line and character column in `text`.
 fn offset_of(text: &str, line: u32, column: u32) -> usize {
     let mut offset = 0usize;
@@ -320,6 +370,11 @@ fn first_line(s: &str) -> String {
     let mut line = s.lines().next().unwrap_or("").trim();
     // The location is shown separately, so drop the parser's own suffix.
     if let Some(at) = line.rfind(" at line ") {
+        line = &line[..at];
+    }
+    // The parser's advice on its own options means nothing to a ruleset
+    // author.
+    if let Some(at) = line.find(", set DuplicateKeyPolicy") {
         line = &line[..at];
     }
     let line = line.trim_end_matches(|c: char| c == ',' || c.is_whitespace());

@@ -31,8 +31,8 @@ pub struct Report {
     pub inspection: InspectionRef,
     /// The overall verdict.
     pub verdict: Verdict,
-    /// Whether every rule, and every escalation of a finding, could be
-    /// decided. A report with findings can still be incomplete.
+    /// Whether every rule, and every exception and escalation of a
+    /// finding, could be decided. A report with findings can still be incomplete.
     pub complete: bool,
     /// Counts, for dashboards.
     pub counts: Counts,
@@ -143,6 +143,11 @@ pub struct Counts {
     pub undetermined: usize,
     /// Findings whose escalation could not be decided.
     pub undetermined_escalations: usize,
+    /// Findings whose exception could not be decided.
+    // Added within format /1: reports written before it must still be
+    // readable by follow-ups and statistics.
+    #[serde(default)]
+    pub undetermined_exceptions: usize,
     /// Rules that did not apply to this site.
     pub not_applicable: usize,
     /// Rules decided as not firing.
@@ -217,6 +222,10 @@ pub struct Finding {
     /// (responsibility, funds, measures, deadline, emergency plan).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rectification: Vec<Text>,
+    /// An exception that could not be decided because answers are missing:
+    /// the finding stands, but might be cancelled once they are given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undetermined_exception: Option<UndeterminedException>,
     /// Escalations that could not be decided because answers are missing:
     /// the finding may be more serious than its level says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -227,6 +236,15 @@ pub struct Finding {
     /// The rectification due date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Date>,
+}
+
+/// An exception of a finding that could not be decided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UndeterminedException {
+    /// Why the exception would apply.
+    pub reason: Text,
+    /// The unanswered items that decide it.
+    pub missing: Vec<String>,
 }
 
 /// An escalation of a finding that could not be decided.
@@ -340,7 +358,36 @@ pub struct TraceAnswer {
 }
 
 impl Report {
-    /// The report as pretty JSON with a trailing newline.
+    /// The report as pretty JSON with a trailing newline, in the
+    /// `hazcheck.report/1` format (schema: `hazcheck schema report`).
+    /// Reports deserialize too, for tools that read stored reports.
+    ///
+    /// ```
+    /// use hazcheck::{EvalOptions, Inspection, Lang, Level, Limits, Report, SourceMap, Verdict};
+    ///
+    /// let library = hazcheck::builtin::load(Limits::default())
+    ///     .library
+    ///     .ok_or("the built-in rulesets have errors")?;
+    /// let text = hazcheck::builtin::file(
+    ///     "rulesets/confined-space/examples/major-gongmao-septic-tank-no-attendant.yaml",
+    /// )
+    /// .ok_or("no such sample")?;
+    /// let mut sources = SourceMap::new();
+    /// let inspection = Inspection::parse(text, "sample.yaml", &mut sources, &Limits::default())
+    ///     .map_err(|d| format!("{} problems", d.len()))?;
+    /// let report = library.evaluate(&inspection, &EvalOptions::default())?;
+    ///
+    /// assert_eq!(report.verdict, Verdict::Major);
+    /// let first = &report.findings[0];
+    /// assert_eq!(first.level, Level::Major);
+    /// println!("{} — {} ({})", first.rule, first.title.get(Lang::En), first.basis.clause);
+    ///
+    /// let json = report.to_json();
+    /// assert!(json.starts_with("{\n  \"format\": \"hazcheck.report/1\""));
+    /// let back: Report = serde_json::from_str(&json)?;
+    /// assert_eq!(back, report);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');

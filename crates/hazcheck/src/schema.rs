@@ -25,6 +25,16 @@ pub enum SchemaKind {
 }
 
 /// The draft-07 schema of a document kind, as JSON.
+///
+/// ```
+/// use hazcheck::schema::{SchemaKind, schema};
+///
+/// let report = schema(SchemaKind::Report);
+/// assert_eq!(report["$schema"], "http://json-schema.org/draft-07/schema#");
+/// let required = report["required"].as_array().ok_or("no required list")?;
+/// assert!(required.iter().any(|k| k == "verdict"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn schema(kind: SchemaKind) -> serde_json::Value {
     fn of<T: JsonSchema>(title: &str, id: &str) -> serde_json::Value {
         let generator = SchemaSettings::draft07().into_generator();

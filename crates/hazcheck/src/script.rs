@@ -89,7 +89,7 @@ pub fn compile(engine: &Engine, text: &str, items: &[String]) -> Result<Script, 
         .map_err(|e| {
             let pos = e.position();
             ScriptError {
-                message: e.err_type().to_string(),
+                message: compile_message(engine, e.err_type()),
                 line: pos.line().unwrap_or(0),
                 column: pos.position().unwrap_or(0),
             }
@@ -109,6 +109,31 @@ pub fn compile(engine: &Engine, text: &str, items: &[String]) -> Result<Script, 
         reads,
         reads_date,
     })
+}
+
+/// The message of a compile error. The sandbox's own rules (no loops, no
+/// functions) and its limits are named as such; Rhai's generic wording
+/// ("Unexpected 'loop'") would leave an author guessing.
+fn compile_message(engine: &Engine, err: &rhai::ParseErrorType) -> String {
+    use rhai::ParseErrorType as P;
+    match err {
+        P::BadInput(rhai::LexError::UnexpectedInput(word))
+            if matches!(word.as_str(), "loop" | "while" | "do" | "for" | "until") =>
+        {
+            format!("`{word}`: loops are not allowed, a script is one expression")
+        }
+        P::BadInput(rhai::LexError::UnexpectedInput(word)) if word == "fn" => {
+            "`fn`: functions cannot be defined, a script is one expression".to_string()
+        }
+        P::LiteralTooLarge(what, max) if what.starts_with("Length of string") => {
+            format!("a string literal is longer than {max} bytes (limit: --max-script-string)")
+        }
+        P::ExprTooDeep => format!(
+            "the expression is nested deeper than {} levels (limit: --max-script-expr-depth)",
+            engine.max_expr_depth()
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// Runs a compiled script with the variables it reads already in `scope`.
@@ -157,7 +182,10 @@ fn run_error(engine: &Engine, err: &rhai::EvalAltResult) -> String {
                 engine.max_map_size()
             )
         } else {
-            format!("script built a value that is too large ({})", what.to_lowercase())
+            format!(
+                "script built a value that is too large ({})",
+                what.to_lowercase()
+            )
         }),
         _ => None,
     };
@@ -318,7 +346,7 @@ mod tests {
                 max_script_operations: 10,
                 ..Limits::default()
             },
-            "[1,2,3,4,5,6,7,8].map(|x| x + 1).filter(|x| x > 2).len() > 0",
+            &format!("{} > 0", ["\"ab\".len()"; 12].join(" + ")),
         )
         .unwrap_err();
         assert!(

@@ -208,7 +208,7 @@ pub fn parse(
 ) -> Result<TestFile, Vec<Diagnostic>> {
     let file = sources.add(name, text);
     let node = node::parse_yaml(text, file, &limits.ruleset_parse()).map_err(|d| vec![d])?;
-    let mut dec = Decoder::new();
+    let mut dec = Decoder::with_source(text.into());
     let out = decode_file(&mut dec, &node, file, limits);
     match out {
         Some(t) if dec.diags.iter().all(|d| !d.is_error()) => Ok(t),
@@ -229,6 +229,16 @@ struct RawCase<'n> {
     expect: Option<Expect>,
 }
 
+const DEFAULT_KEYS: &[&str] = &[
+    "date",
+    "site",
+    "inspector",
+    "answers",
+    "remove",
+    "previous",
+    "events",
+];
+
 const CASE_KEYS: &[&str] = &[
     "events",
     "name",
@@ -246,6 +256,16 @@ fn decode_file(dec: &mut Decoder, node: &Node, file: FileId, limits: &Limits) ->
     let mut m = dec.map(node, "a test file")?;
     let ruleset = dec.req(&mut m, "ruleset", |d, n| d.ident(n));
     let defaults = m.take("defaults");
+    if let Some(d) = defaults {
+        // Defaults are checked like a case, so a misspelled key is reported
+        // instead of silently leaving its answers out of every case.
+        if let Some(mut dm) = dec.map(d, "the defaults of a test file") {
+            for k in DEFAULT_KEYS {
+                dm.take(k);
+            }
+            dm.finish(dec, DEFAULT_KEYS);
+        }
+    }
     let cases_node = m.take("cases");
     m.finish(dec, &["ruleset", "defaults", "cases"]);
     let Some(cases_node) = cases_node else {
@@ -442,7 +462,13 @@ fn build_inspection(
                 Err(d) => dec.diags.extend(d),
             }
         }
-        if let Some(n) = layer.get("events") {
+        if layer
+            .get("events")
+            .is_some_and(|n| n.kind == NodeKind::Null)
+        {
+            // `events: null` in a variation removes the inherited history.
+            events = None;
+        } else if let Some(n) = layer.get("events") {
             let wrapped = Node {
                 kind: NodeKind::Map(vec![
                     (
@@ -477,6 +503,7 @@ fn build_inspection(
         inspector,
         answers,
         previous,
+        deadlines: None,
         events,
     })
 }
@@ -612,8 +639,10 @@ fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
 /// reason.
 pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRun {
     let mut results = Vec::new();
-    // (ruleset, version) -> rule id -> (fired, not fired)
-    let mut seen: BTreeMap<(String, String), HashMap<String, (bool, bool)>> = BTreeMap::new();
+    // Per (ruleset, version): rule id -> (fired, decided as not firing),
+    // and the (document, clause) pairs some finding or exception cited.
+    type Seen = (HashMap<String, (bool, bool)>, BTreeSet<(String, String)>);
+    let mut seen: BTreeMap<(String, String), Seen> = BTreeMap::new();
     for tf in files {
         let mut cases = Vec::new();
         for case in &tf.cases {
@@ -624,19 +653,44 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                 .map(|(k, v)| (k.clone(), v.value.to_json()))
                 .collect();
             let line = case.name.span.line;
-            match library.evaluate(&case.inspection, &EvalOptions { explain: true }) {
-                Ok(report) => {
+            let outcome = library
+                .select(&case.inspection.ruleset.value, case.inspection.date.value)
+                .map(|rs| {
+                    (
+                        rs,
+                        rs.evaluate(&case.inspection, &EvalOptions { explain: true }),
+                    )
+                });
+            match outcome {
+                Ok((rs, report)) => {
                     let key = (report.ruleset.id.clone(), report.ruleset.version.clone());
-                    let entry = seen.entry(key).or_default();
+                    let (rules_seen, cited) = seen.entry(key).or_default();
                     for e in report.explanations.iter().flatten() {
-                        let slot = entry.entry(e.rule.clone()).or_default();
+                        let slot = rules_seen.entry(e.rule.clone()).or_default();
                         match e.outcome.as_str() {
                             "fired" => slot.0 = true,
                             "passed" | "excepted" | "not_applicable" => slot.1 = true,
                             _ => {}
                         }
                     }
-                    let failures = compare(&case.expect, &report);
+                    for f in &report.findings {
+                        cited.insert((f.basis.document.clone(), f.basis.clause.clone()));
+                        for b in &f.also {
+                            cited.insert((b.document.clone(), b.clause.clone()));
+                        }
+                        // An escalated finding cites the escalation's clause;
+                        // the rule's own clause was exercised as well.
+                        if let Some(r) = rs.compiled.rules.iter().find(|r| r.id == f.rule) {
+                            cited.insert((doc_id(rs, r.basis.document), r.basis.clause.clone()));
+                        }
+                    }
+                    for x in &report.excepted {
+                        if let Some(b) = &x.exception_basis {
+                            cited.insert((b.document.clone(), b.clause.clone()));
+                        }
+                    }
+                    let mut failures = unknown_rules(&case.expect, rs);
+                    failures.extend(compare(&case.expect, &report));
                     cases.push(CaseResult {
                         name: case.name.value.clone(),
                         passed: failures.is_empty(),
@@ -666,63 +720,85 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
             cases,
         });
     }
+    // Every version of every ruleset the library holds is measured: a
+    // version no case reaches has no coverage at all, and must show it.
     let mut coverage = Vec::new();
-    for ((id, version), rules_seen) in &seen {
-        let Some(rs) = library
-            .versions(id)
-            .iter()
-            .find(|v| v.info().version == *version)
-        else {
-            continue;
-        };
-        let mut rules = Vec::new();
-        let mut clauses: BTreeMap<(String, String), bool> = BTreeMap::new();
-        for r in &rs.compiled.rules {
-            let (fired, not_fired) = rules_seen.get(&r.id).copied().unwrap_or_default();
-            rules.push(RuleCoverage {
-                rule: r.id.clone(),
-                fired,
-                not_fired,
-            });
-            let mut cite = |b: &crate::compile::CBasis| {
-                let doc = rs
-                    .documents
-                    .get(b.document)
-                    .map_or(String::new(), |d| d.id.value.clone());
-                let slot = clauses.entry((doc, b.clause.clone())).or_default();
-                *slot |= fired;
-            };
-            cite(&r.basis);
-            for b in &r.also {
-                cite(b);
-            }
-            for e in &r.escalate {
-                if let Some(b) = &e.basis {
-                    cite(b);
+    for id in library.ids() {
+        for rs in library.versions(id) {
+            let key = (id.to_string(), rs.info().version.clone());
+            let empty = Seen::default();
+            let (rules_seen, cited) = seen.get(&key).unwrap_or(&empty);
+            let mut rules = Vec::new();
+            let mut clauses: BTreeMap<(String, String), bool> = BTreeMap::new();
+            for r in &rs.compiled.rules {
+                let (fired, not_fired) = rules_seen.get(&r.id).copied().unwrap_or_default();
+                rules.push(RuleCoverage {
+                    rule: r.id.clone(),
+                    fired,
+                    not_fired,
+                });
+                let bases = std::iter::once(&r.basis)
+                    .chain(&r.also)
+                    .chain(r.escalate.iter().filter_map(|e| e.basis.as_ref()))
+                    .chain(r.unless.as_ref().and_then(|u| u.basis.as_ref()));
+                for b in bases {
+                    let k = (doc_id(rs, b.document), b.clause.clone());
+                    let exercised = cited.contains(&k);
+                    *clauses.entry(k).or_default() |= exercised;
                 }
             }
-            if let Some(b) = r.unless.as_ref().and_then(|u| u.basis.as_ref()) {
-                cite(b);
-            }
+            coverage.push(Coverage {
+                ruleset: key.0,
+                version: key.1,
+                rules,
+                clauses: clauses
+                    .into_iter()
+                    .map(|((document, clause), exercised)| ClauseCoverage {
+                        document,
+                        clause,
+                        exercised,
+                    })
+                    .collect(),
+            });
         }
-        coverage.push(Coverage {
-            ruleset: id.clone(),
-            version: version.clone(),
-            rules,
-            clauses: clauses
-                .into_iter()
-                .map(|((document, clause), exercised)| ClauseCoverage {
-                    document,
-                    clause,
-                    exercised,
-                })
-                .collect(),
-        });
     }
     TestRun {
         files: results,
         coverage,
     }
+}
+
+fn doc_id(rs: &crate::Ruleset, ix: usize) -> String {
+    rs.documents
+        .get(ix)
+        .map_or(String::new(), |d| d.id.value.clone())
+}
+
+/// Expectations naming rules the ruleset version does not have can never
+/// be checked meaningfully (an `absent:` typo would always pass).
+fn unknown_rules(e: &Expect, rs: &crate::Ruleset) -> Vec<String> {
+    let names = e
+        .findings
+        .iter()
+        .flatten()
+        .chain(&e.includes)
+        .map(|f| &f.rule)
+        .chain(&e.absent)
+        .chain(e.undetermined.iter().flatten())
+        .chain(&e.excepted);
+    let mut out = Vec::new();
+    for n in names {
+        if !rs.compiled.rules.iter().any(|r| r.id == n.value) {
+            let msg = format!(
+                "the expectation names rule `{}`, which version {} of `{}` does not have",
+                n.value, rs.info.version, rs.info.id
+            );
+            if !out.contains(&msg) {
+                out.push(msg);
+            }
+        }
+    }
+    out
 }
 
 fn describe_finding(e: &ExpectedFinding) -> String {
