@@ -1079,7 +1079,7 @@ impl<'a> Cx<'a> {
             },
             Operand::Ref(r) => {
                 if let Some(p) = &r.param {
-                    let i = self.param_ref(p)?;
+                    let i = self.numeric_param(p)?;
                     let factor = self.factor(&r.factor)?;
                     Some(Num::Param { param: i, factor })
                 } else if let Some(it) = &r.item {
@@ -1180,7 +1180,7 @@ impl<'a> Cx<'a> {
             let (n, max_n, span) = match &a.n {
                 Count::Fixed(n) => (CountRef::Fixed(n.value), Some(n.value as usize), n.span),
                 Count::Param(p) => {
-                    let i = self.param_ref(&p.param)?;
+                    let i = self.numeric_param(&p.param)?;
                     let values: Vec<&Decimal> = match self.m.parameters.get(i) {
                         Some(Parameter { value: Some(v), .. }) => vec![&v.value],
                         Some(Parameter { table: Some(t), .. }) => t
@@ -1363,17 +1363,11 @@ impl<'a> Cx<'a> {
         if let Some(season) = &c.season
             && c.item.is_none()
         {
-            let window = SeasonWindow {
-                from: season.from.value,
-                to: season.to.value,
-            };
+            let (window, name) = self.season(season)?;
             return Some(Cond::Leaf {
                 item: None,
                 test: Test::Season(window),
-                label: format!(
-                    "inspection date in {}..{}",
-                    season.from.value, season.to.value
-                ),
+                label: format!("inspection date in {name}"),
             });
         }
         let item_id = c.item.as_ref()?;
@@ -1595,30 +1589,98 @@ impl<'a> Cx<'a> {
                 self.mismatch(span, item, "season", "date");
                 return None;
             }
-            let window = SeasonWindow {
-                from: s.from.value,
-                to: s.to.value,
-            };
-            return Some((
-                Test::Season(window),
-                format!("{id} in {}..{}", s.from.value, s.to.value),
-            ));
+            let (window, name) = self.season(s)?;
+            return Some((Test::Season(window), format!("{id} in {name}")));
         }
         if let Some(t) = &c.time_between {
             if kind != ItemType::Time {
                 self.mismatch(span, item, "time_between", "time");
                 return None;
             }
-            let window = TimeWindow {
-                from: t.from.value,
-                to: t.to.value,
-            };
-            return Some((
-                Test::TimeBetween(window),
-                format!("{id} in {}..{}", t.from.value, t.to.value),
-            ));
+            let (window, name) = self.time_window(t)?;
+            return Some((Test::TimeBetween(window), format!("{id} in {name}")));
         }
         None
+    }
+
+    /// Resolves a season written out or named by a parameter, with the
+    /// label the explanation shows (the parameter id and its window).
+    fn season(&mut self, w: &Window<Season>) -> Option<(SeasonWindow, String)> {
+        let (s, name) = match w {
+            Window::Literal(s) => (s, String::new()),
+            Window::Param(p) => {
+                let i = self.param_ref(&p.param)?;
+                let Some(s) = self.m.parameters.get(i).and_then(|x| x.season.as_ref()) else {
+                    self.not_of_kind(&p.param, "a season (`season: {from, to}`)");
+                    return None;
+                };
+                (s, format!("{} = ", p.param.value))
+            }
+        };
+        let window = SeasonWindow {
+            from: s.from.value,
+            to: s.to.value,
+        };
+        Some((window, format!("{name}{}..{}", s.from.value, s.to.value)))
+    }
+
+    /// Resolves a daily time window written out or named by a parameter.
+    fn time_window(&mut self, w: &Window<TimeRange>) -> Option<(TimeWindow, String)> {
+        let (t, name) = match w {
+            Window::Literal(t) => (t, String::new()),
+            Window::Param(p) => {
+                let i = self.param_ref(&p.param)?;
+                let Some(t) = self
+                    .m
+                    .parameters
+                    .get(i)
+                    .and_then(|x| x.time_window.as_ref())
+                else {
+                    self.not_of_kind(&p.param, "a daily window (`time_window: {from, to}`)");
+                    return None;
+                };
+                (t, format!("{} = ", p.param.value))
+            }
+        };
+        let window = TimeWindow {
+            from: t.from.value,
+            to: t.to.value,
+        };
+        Some((window, format!("{name}{}..{}", t.from.value, t.to.value)))
+    }
+
+    /// Reports a parameter used where another kind of parameter is needed.
+    fn not_of_kind(&mut self, p: &Sp<String>, needed: &str) {
+        let kind = match self
+            .params
+            .get(p.value.as_str())
+            .and_then(|&i| self.m.parameters.get(i))
+        {
+            Some(x) if x.value.is_some() => "a constant",
+            Some(x) if x.table.is_some() => "a table",
+            Some(x) if x.season.is_some() => "a season",
+            Some(x) if x.time_window.is_some() => "a daily window",
+            _ => "something else",
+        };
+        self.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                p.span,
+                format!("parameter `{}` is {kind}; this needs {needed}", p.value),
+            )
+            .with_label(kind),
+        );
+    }
+
+    /// Resolves a parameter that must hold a number (a constant or a table).
+    fn numeric_param(&mut self, p: &Sp<String>) -> Option<usize> {
+        let i = self.param_ref(p)?;
+        let x = self.m.parameters.get(i)?;
+        if x.value.is_none() && x.table.is_none() {
+            self.not_of_kind(p, "a number (`value` or `table`)");
+            return None;
+        }
+        Some(i)
     }
 
     fn comparison(

@@ -641,42 +641,108 @@ fn section(dec: &mut Decoder, node: &Node) -> Option<Section> {
 }
 
 fn parameter(dec: &mut Decoder, node: &Node) -> Option<Parameter> {
+    const VALUE_KEYS: [&str; 4] = ["value", "table", "season", "time_window"];
     let mut m = dec.map(node, "a parameter")?;
     let id = dec.req(&mut m, "id", |d, n| d.ident(n));
     let value = dec.opt(&mut m, "value", |d, n| d.decimal(n));
     let table = dec.opt(&mut m, "table", table);
+    let season = dec.opt(&mut m, "season", season);
+    let time_window = dec.opt(&mut m, "time_window", time_range);
     let unit = dec.opt(&mut m, "unit", |d, n| d.string(n)).map(|s| s.value);
     let source = dec.req(&mut m, "source", basis);
     let description = dec.opt(&mut m, "description", |d, n| d.text(n));
     let span = m.span();
-    let had_value_key = m.has("value") || m.has("table");
+    let written = VALUE_KEYS.iter().filter(|k| m.has(k)).count();
     m.finish(
         dec,
-        &["id", "value", "table", "unit", "source", "description"],
+        &[
+            "id",
+            "value",
+            "table",
+            "season",
+            "time_window",
+            "unit",
+            "source",
+            "description",
+        ],
     );
     let id = id?;
-    if value.is_some() == table.is_some() && (value.is_some() || !had_value_key) {
+    let decoded = usize::from(value.is_some())
+        + usize::from(table.is_some())
+        + usize::from(season.is_some())
+        + usize::from(time_window.is_some());
+    // A key that was written but failed to decode has its own diagnostic
+    // already; only the count of keys written is the author's mistake.
+    if written != 1 {
         dec.diags.push(
             Diagnostic::new(
                 Code::InvalidValue,
                 span,
                 format!(
-                    "parameter `{}` needs exactly one of `value` and `table`",
+                    "parameter `{}` needs exactly one of `value`, `table`, `season` and `time_window`",
                     id.value
                 ),
             )
-            .with_help("a constant is `value: 3`; a table is `table: {by: <item>, values: [...]}`"),
+            .with_help(
+                "a constant is `value: 3`; a table is `table: {by: <item>, values: [...]}`; \
+                 a yearly window is `season: {from: \"11-01\", to: \"05-31\"}`; \
+                 a daily one is `time_window: {from: \"02:00\", to: \"05:00\"}`",
+            ),
         );
+        return None;
+    }
+    if decoded != 1 {
         return None;
     }
     Some(Parameter {
         id,
         value,
         table,
+        season,
+        time_window,
         unit,
         source: source?,
         description,
     })
+}
+
+fn season(dec: &mut Decoder, node: &Node) -> Option<Season> {
+    let mut m = dec.map(node, "a season (`from`, `to` as MM-DD)")?;
+    let from = dec.req(&mut m, "from", |d, n| d.month_day(n));
+    let to = dec.req(&mut m, "to", |d, n| d.month_day(n));
+    m.finish(dec, &["from", "to"]);
+    Some(Season {
+        from: from?,
+        to: to?,
+    })
+}
+
+fn time_range(dec: &mut Decoder, node: &Node) -> Option<TimeRange> {
+    let mut m = dec.map(node, "a time window (`from`, `to` as HH:MM)")?;
+    let from = dec.req(&mut m, "from", |d, n| d.time(n));
+    let to = dec.req(&mut m, "to", |d, n| d.time(n));
+    m.finish(dec, &["from", "to"]);
+    Some(TimeRange {
+        from: from?,
+        to: to?,
+    })
+}
+
+/// A window written out, or `{param: ...}` naming a parameter that holds one.
+fn window<T>(
+    dec: &mut Decoder,
+    node: &Node,
+    literal: fn(&mut Decoder, &Node) -> Option<T>,
+) -> Option<Window<T>> {
+    if let NodeKind::Map(entries) = &node.kind
+        && entries.iter().any(|(k, _)| k.as_str() == Some("param"))
+    {
+        let mut m = dec.map(node, "a parameter reference (`param`)")?;
+        let param = dec.req(&mut m, "param", |d, n| d.ident(n));
+        m.finish(dec, &["param"]);
+        return Some(Window::Param(ParamRef { param: param? }));
+    }
+    literal(dec, node).map(Window::Literal)
 }
 
 fn table(dec: &mut Decoder, node: &Node) -> Option<Table> {
@@ -1017,26 +1083,8 @@ pub fn condition(dec: &mut Decoder, node: &Node) -> Option<Condition> {
         older_than: dec.opt(&mut m, "older_than", duration),
         due_within: dec.opt(&mut m, "due_within", duration),
         before_inspection: dec.opt(&mut m, "before_inspection", |d, n| d.boolean(n)),
-        season: dec.opt(&mut m, "season", |d, n| {
-            let mut m = d.map(n, "a season (`from`, `to` as MM-DD)")?;
-            let from = d.req(&mut m, "from", |d, n| d.month_day(n));
-            let to = d.req(&mut m, "to", |d, n| d.month_day(n));
-            m.finish(d, &["from", "to"]);
-            Some(Season {
-                from: from?,
-                to: to?,
-            })
-        }),
-        time_between: dec.opt(&mut m, "time_between", |d, n| {
-            let mut m = d.map(n, "a time window (`from`, `to` as HH:MM)")?;
-            let from = d.req(&mut m, "from", |d, n| d.time(n));
-            let to = d.req(&mut m, "to", |d, n| d.time(n));
-            m.finish(d, &["from", "to"]);
-            Some(TimeRange {
-                from: from?,
-                to: to?,
-            })
-        }),
+        season: dec.opt(&mut m, "season", |d, n| window(d, n, season)),
+        time_between: dec.opt(&mut m, "time_between", |d, n| window(d, n, time_range)),
         answered: dec.opt(&mut m, "answered", |d, n| d.boolean(n)),
         not_applicable: dec.opt(&mut m, "not_applicable", |d, n| d.boolean(n)),
         at: Loc(span),

@@ -1327,6 +1327,8 @@ parameters:
     table: {by: kind, values: [{option: high, value: 30}, {option: low, value: 50}]}
   - {id: ratio, value: 0.8, source: {document: d, clause: "3"}}
   - {id: one_month, value: 1, unit: months, source: {document: d, clause: "3"}}
+  - {id: fire_period, season: {from: "11-01", to: "05-31"}, source: {document: d, clause: "4"}}
+  - {id: night, time_window: {from: "22:00", to: "06:00"}, source: {document: d, clause: "4"}}
   - id: n_by_kind
     source: {document: d, clause: "2"}
     table: {by: kind, values: [{option: high, value: 2}, {option: low, value: 3}]}
@@ -1366,6 +1368,9 @@ rules:
   - {id: r-atleast, level: major, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {at_least: {n: {param: n_by_kind}, of: [{item: a, is: false}, {item: b, is: false}, {item: c, is: false}]}}}
   - {id: r-factor-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: x, lt: {item: y, factor: {param: ratio}}}}
   - {id: r-older-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: d1, older_than: {param: one_month}}}
+  - {id: r-season-param, level: ordinary, basis: {document: d, clause: "4"}, title: {zh: x, en: x}, when: {season: {param: fire_period}}}
+  - {id: r-date-season-param, level: ordinary, basis: {document: d, clause: "4"}, title: {zh: x, en: x}, when: {item: d1, season: {param: fire_period}}}
+  - {id: r-time-param, level: ordinary, basis: {document: d, clause: "4"}, title: {zh: x, en: x}, when: {item: t1, time_between: {param: night}}}
   - {id: r-from-date, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {inspection_date: {from: 2025-05-04, to: 2025-06-30}}}
   - id: r-unless
     level: ordinary
@@ -1471,6 +1476,28 @@ rules:
         check("2025-01-01", "{t1: \"05:00\"}", "r-time", "passed");
         check("2025-01-01", "{t1: \"04:59\"}", "r-time", "fired");
         check("2025-01-01", "{s: DH-1234}", "r-match", "fired");
+        // The same windows named by parameters; the night one crosses
+        // midnight.
+        check("2025-05-31", "{}", "r-season-param", "fired");
+        check("2025-06-01", "{}", "r-season-param", "passed");
+        check("2025-10-31", "{}", "r-season-param", "passed");
+        check("2025-11-01", "{}", "r-season-param", "fired");
+        check(
+            "2025-07-01",
+            "{d1: 2025-01-01}",
+            "r-date-season-param",
+            "fired",
+        );
+        check(
+            "2025-07-01",
+            "{d1: 2025-07-01}",
+            "r-date-season-param",
+            "passed",
+        );
+        check("2025-01-01", "{t1: \"22:00\"}", "r-time-param", "fired");
+        check("2025-01-01", "{t1: \"05:59\"}", "r-time-param", "fired");
+        check("2025-01-01", "{t1: \"06:00\"}", "r-time-param", "passed");
+        check("2025-01-01", "{t1: \"21:59\"}", "r-time-param", "passed");
         check("2025-01-01", "{s: DH-12345}", "r-match", "passed");
     }
 

@@ -337,6 +337,14 @@ pub struct Parameter {
     /// A table: the value depends on the answer of a choice item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<Table>,
+    /// A yearly window of month-days (such as a fire period), for
+    /// `season: {param: ...}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season: Option<Season>,
+    /// A daily window of times (such as a night rest period), for
+    /// `time_between: {param: ...}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_window: Option<TimeRange>,
     /// The unit, such as `m` or `kN/m²`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
@@ -637,13 +645,15 @@ pub struct Condition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before_inspection: Option<Sp<bool>>,
     /// The date (the item's, or the inspection date without `item`) falls
-    /// in a yearly window; a window may cross New Year.
+    /// in a yearly window; a window may cross New Year. Written out, or as
+    /// `{param: ...}` naming a season parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub season: Option<Season>,
+    pub season: Option<Window<Season>>,
     /// A time answer falls in a daily window (from inclusive, to exclusive;
-    /// may cross midnight).
+    /// may cross midnight). Written out, or as `{param: ...}` naming a
+    /// time-window parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_between: Option<TimeRange>,
+    pub time_between: Option<Window<TimeRange>>,
     /// Whether the item was answered at all (`true`) or left blank (`false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answered: Option<Sp<bool>>,
@@ -799,6 +809,16 @@ pub struct DateRange {
     /// Last day.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Sp<Date>>,
+}
+
+/// A window written out in a condition, or a parameter that holds it.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Window<T> {
+    /// The window itself.
+    Literal(T),
+    /// A parameter of the same kind.
+    Param(ParamRef),
 }
 
 /// A yearly window of month-days, both ends inclusive.
