@@ -75,6 +75,8 @@ pub fn to_json(n: &hazcheck::node::Node) -> serde_json::Value {
             serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
         }
         NodeKind::Str(s) => s.clone().into(),
+        // JSON has no such number either; null fails where a number is due.
+        NodeKind::BadNumber(_) => serde_json::Value::Null,
         NodeKind::Seq(items) => items.iter().map(to_json).collect(),
         NodeKind::Map(entries) => entries
             .iter()

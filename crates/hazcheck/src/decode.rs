@@ -130,6 +130,15 @@ impl Decoder {
     }
 
     fn wrong_type(&mut self, node: &Node, expected: &str) {
+        // A number no native type holds is the problem in itself, whatever
+        // was expected in its place.
+        if let NodeKind::BadNumber(written) = &node.kind {
+            self.diags.push(
+                Diagnostic::new(Code::InvalidValue, node.span, bad_number(written))
+                    .with_label(format!("expected {expected}")),
+            );
+            return;
+        }
         let found = node.scalar_text().map_or_else(
             || node.type_name().to_string(),
             |t| format!("{} `{}`", node.type_name(), truncate(&t, 60)),
@@ -210,7 +219,7 @@ impl Decoder {
             // Numbers written where an id or label is expected are taken as
             // their text, like YAML users expect of `version: 2024` and
             // `clause: 6.10`.
-            NodeKind::Int(_) | NodeKind::Float(_) => {
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::BadNumber(_) => {
                 let written = self
                     .source
                     .as_deref()
@@ -220,6 +229,7 @@ impl Decoder {
                     (Some(t), _) => t.to_string(),
                     (None, NodeKind::Int(i)) => i.to_string(),
                     (None, NodeKind::Float(f)) => f.to_string(),
+                    (None, NodeKind::BadNumber(t)) => t.clone(),
                     (None, _) => String::new(),
                 };
                 Some(Sp::new(text, node.span))
@@ -295,6 +305,10 @@ impl Decoder {
                     None
                 }
             },
+            NodeKind::BadNumber(t) if is_whole(t) && !t.starts_with('-') => {
+                self.error(Code::InvalidValue, node.span, format!("{t} is too large"));
+                None
+            }
             _ => {
                 self.wrong_type(node, "a whole number, zero or more");
                 None
@@ -379,12 +393,43 @@ pub fn number_of(node: &Node) -> Result<Decimal, String> {
         NodeKind::Int(i) => Ok(Decimal::from_i64(*i)),
         NodeKind::Float(f) => Decimal::from_f64(*f)
             .ok_or_else(|| format!("number `{f}` is out of the supported range")),
+        // A whole number beyond `i64` is still exact as a decimal when it
+        // has few enough digits.
+        NodeKind::BadNumber(written) if is_whole(written) => {
+            Decimal::parse(written).map_err(|e| e.to_string())
+        }
+        NodeKind::BadNumber(written) => Err(bad_number(written)),
         NodeKind::Str(s) => match Decimal::parse(s) {
             Ok(d) => Ok(d),
             Err(e) => Err(e.to_string()),
         },
         _ => Err(format!("expected a number, found {}", node.type_name())),
     }
+}
+
+/// Why a number the tree could not hold is refused where no decimal is
+/// read.
+pub fn bad_number(written: &str) -> String {
+    let lower = written.to_ascii_lowercase();
+    if lower.contains("nan") {
+        format!("`{written}` is not a number (NaN is not accepted)")
+    } else if lower.contains("inf") {
+        format!("number `{written}` is out of range (infinities are not accepted)")
+    } else if is_whole(written) {
+        format!(
+            "integer {written} is out of range (whole numbers go from {} to {})",
+            i64::MIN,
+            i64::MAX
+        )
+    } else {
+        format!("number `{written}` is out of range (it is beyond the largest number)")
+    }
+}
+
+/// Whether a number as written is a plain whole number.
+fn is_whole(written: &str) -> bool {
+    let digits = written.strip_prefix(['-', '+']).unwrap_or(written);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
 }
 
 /// Shortens a string for a message.
@@ -1197,7 +1242,7 @@ fn operand(dec: &mut Decoder, node: &Node) -> Option<Operand> {
     let lit = |v| Some(Operand::Literal(Sp::new(v, node.span)));
     match &node.kind {
         NodeKind::Bool(b) => lit(Literal::Bool(*b)),
-        NodeKind::Int(_) | NodeKind::Float(_) => dec
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::BadNumber(_) => dec
             .decimal(node)
             .and_then(|d| lit(Literal::Number(d.value))),
         NodeKind::Str(s) => lit(Literal::Str(s.clone())),

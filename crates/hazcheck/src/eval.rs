@@ -727,12 +727,14 @@ impl State<'_> {
                 },
             },
             (Test::Time(op, t), Val::Time(x)) => Ok(op.test(x.cmp(t))),
-            (Test::OlderThan(dur), Val::Date(d)) => add(*d, dur)
-                .map(|limit| limit < self.date)
-                .ok_or(Truth::Unknown),
-            (Test::DueWithin(dur), Val::Date(d)) => add(self.date, dur)
-                .map(|limit| *d <= limit)
-                .ok_or(Truth::Unknown),
+            // A limit past the last day of the calendar is later than any
+            // date: nothing is older than it, everything falls within it.
+            (Test::OlderThan(dur), Val::Date(d)) => {
+                Ok(add(*d, dur).is_some_and(|limit| limit < self.date))
+            }
+            (Test::DueWithin(dur), Val::Date(d)) => {
+                Ok(add(self.date, dur).is_none_or(|limit| *d <= limit))
+            }
             (Test::BeforeInspection(b), Val::Date(d)) => Ok((*d < self.date) == *b),
             (Test::Season(w), Val::Date(d)) => Ok(w.contains(*d)),
             (Test::TimeBetween(w), Val::Time(t)) => Ok(w.contains(*t)),
@@ -1367,6 +1369,9 @@ rules:
   - {id: r-match, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: s, matches: "^DH-[0-9]{4}$"}}
   - {id: r-atleast, level: major, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {at_least: {n: {param: n_by_kind}, of: [{item: a, is: false}, {item: b, is: false}, {item: c, is: false}]}}}
   - {id: r-factor-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: x, lt: {item: y, factor: {param: ratio}}}}
+  - {id: r-big, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, gte: 9223372036854775808}}
+  - {id: r-due, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: d1, due_within: {days: 30}}}
+  - {id: r-between-open, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, between: {min: 19.5, max: 23.5, min_exclusive: true, max_exclusive: true}}}
   - {id: r-older-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: d1, older_than: {param: one_month}}}
   - {id: r-season-param, level: ordinary, basis: {document: d, clause: "4"}, title: {zh: x, en: x}, when: {season: {param: fire_period}}}
   - {id: r-date-season-param, level: ordinary, basis: {document: d, clause: "4"}, title: {zh: x, en: x}, when: {item: d1, season: {param: fire_period}}}
@@ -1448,6 +1453,15 @@ rules:
         check("2025-01-01", "{x: 19.49}", "r-between", "fired");
         check("2025-01-01", "{x: 23.51}", "r-between", "fired");
         check("2025-01-01", "{x: 0.1}", "r-between", "fired");
+        // Whole numbers beyond i64 are still exact decimals, in the ruleset
+        // and in the answers.
+        check("2025-01-01", "{x: 9223372036854775807}", "r-big", "passed");
+        check("2025-01-01", "{x: 9223372036854775808}", "r-big", "fired");
+        // Exclusive ends leave the bounds themselves out.
+        check("2025-01-01", "{x: 19.5}", "r-between-open", "passed");
+        check("2025-01-01", "{x: 19.51}", "r-between-open", "fired");
+        check("2025-01-01", "{x: 23.5}", "r-between-open", "passed");
+        check("2025-01-01", "{x: 23.49}", "r-between-open", "fired");
     }
 
     #[test]
@@ -1468,6 +1482,13 @@ rules:
         // only from the next day on.
         check("2025-03-28", "{d1: 2025-02-28}", "r-older", "passed");
         check("2025-03-29", "{d1: 2025-02-28}", "r-older", "fired");
+        // Due within 30 days (inclusive), or already past.
+        check("2025-01-01", "{d1: 2025-01-31}", "r-due", "fired");
+        check("2025-01-01", "{d1: 2025-02-01}", "r-due", "passed");
+        check("2025-01-01", "{d1: 2024-12-31}", "r-due", "fired");
+        // Limits past the end of the calendar are later than any date.
+        check("2025-01-01", "{d1: 9999-12-31}", "r-older", "passed");
+        check("9999-12-15", "{d1: 9999-12-31}", "r-due", "fired");
         check("2025-05-31", "{}", "r-season", "fired");
         check("2025-06-01", "{}", "r-season", "passed");
         check("2024-11-01", "{}", "r-season", "fired");

@@ -379,17 +379,16 @@ fn answer(dec: &mut Decoder, node: &Node, item: &str, limits: &Limits) -> Option
     match &node.kind {
         NodeKind::Null => Some(Answer::Unanswered),
         NodeKind::Bool(b) => Some(Answer::Bool(*b)),
-        NodeKind::Int(_) | NodeKind::Float(_) => match crate::decode::number_of(node) {
-            Ok(d) => Some(Answer::Number(d)),
-            Err(msg) => {
-                dec.error(
-                    Code::AnswerType,
-                    node.span,
-                    format!("answer to `{item}`: {msg}"),
-                );
-                None
+        // A number no decimal holds is kept as written: checked against its
+        // item, it becomes an input diagnostic and a missing answer, like
+        // any other answer of the wrong form, instead of rejecting the
+        // whole inspection.
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::BadNumber(_) => {
+            match crate::decode::number_of(node) {
+                Ok(d) => Some(Answer::Number(d)),
+                Err(_) => node.scalar_text().map(Answer::Text),
             }
-        },
+        }
         NodeKind::Str(s) => {
             let len = s.chars().count();
             if len > limits.max_answer_len {

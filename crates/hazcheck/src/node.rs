@@ -37,6 +37,11 @@ pub enum NodeKind {
     Int(i64),
     /// Any other number, as the shortest decimal that reads back as it.
     Float(f64),
+    /// A number as written that neither an `i64` nor a finite `f64` holds
+    /// (a whole number beyond the `i64` range, NaN, an infinity). It stays
+    /// in the tree so that the decoder reports it where a number is read,
+    /// and every other problem of the file is still found.
+    BadNumber(String),
     /// A string.
     Str(String),
     /// A sequence.
@@ -51,7 +56,7 @@ impl Node {
         match self.kind {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "a boolean",
-            NodeKind::Int(_) | NodeKind::Float(_) => "a number",
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::BadNumber(_) => "a number",
             NodeKind::Str(_) => "a string",
             NodeKind::Seq(_) => "a list",
             NodeKind::Map(_) => "a mapping",
@@ -73,7 +78,7 @@ impl Node {
             NodeKind::Bool(b) => Some(b.to_string()),
             NodeKind::Int(i) => Some(i.to_string()),
             NodeKind::Float(f) => Some(f.to_string()),
-            NodeKind::Str(s) => Some(s.clone()),
+            NodeKind::BadNumber(s) | NodeKind::Str(s) => Some(s.clone()),
             _ => None,
         }
     }
@@ -96,9 +101,14 @@ impl Node {
         let kind = match value {
             serde_json::Value::Null => NodeKind::Null,
             serde_json::Value::Bool(b) => NodeKind::Bool(*b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => NodeKind::Int(i),
-                None => NodeKind::Float(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.is_u64()) {
+                (Some(i), _) => NodeKind::Int(i),
+                // A whole number beyond `i64`, kept digit for digit.
+                (None, true) => NodeKind::BadNumber(n.to_string()),
+                (None, false) => match n.as_f64().filter(|f| f.is_finite()) {
+                    Some(f) => NodeKind::Float(f),
+                    None => NodeKind::BadNumber(n.to_string()),
+                },
             },
             serde_json::Value::String(s) => NodeKind::Str(s.clone()),
             serde_json::Value::Array(items) => {
@@ -196,8 +206,12 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
     // here; `yes` and `no` stay strings and are accepted where a yes/no
     // answer is expected.
     options.strict_booleans = true;
+    // NaN and infinities reach the tree builder, which keeps them as bad
+    // numbers for the decoder to report in place (so that the rest of the
+    // file is still checked).
+    options.non_finite_float_policy = serde_saphyr::options::NonFiniteFloatPolicy::PassThrough;
     match serde_saphyr::from_str_with_options::<RawNode>(text, options) {
-        Ok(raw) => raw.into_node(file, text, shift),
+        Ok(raw) => Ok(raw.into_node(file, text, shift)),
         Err(err) => {
             let mut span = Span::file_only(file);
             let mut have_offset = false;
@@ -243,14 +257,9 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
     }
 }
 
-/// Marks the errors the tree builder raises itself for numbers that no
-/// node can hold, so that they are told apart from syntax errors.
-const OUT_OF_RANGE: &str = "out of range: ";
-
 /// The code, message and help of a reader error. Budget breaches become
-/// [`Code::LimitExceeded`] with the limit and the flag that raises it;
-/// numbers no node can hold become [`Code::InvalidValue`]; the rest are
-/// syntax errors with serde-saphyr's own first line.
+/// [`Code::LimitExceeded`] with the limit and the flag that raises it; the
+/// rest are syntax errors with serde-saphyr's own first line.
 fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, Option<String>) {
     use serde_saphyr::budget::BudgetBreach;
     match err {
@@ -303,25 +312,11 @@ fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, O
             "a file holds one YAML document, this one has more".to_string(),
             Some("remove the second `---` and what follows, or split the file".to_string()),
         ),
-        serde_saphyr::Error::NonFiniteFloat { value, .. } => {
-            let message = if value.to_ascii_lowercase().contains("nan") {
-                format!("`{value}` is not a number")
-            } else {
-                format!("number `{value}` is out of range (it is not finite)")
-            };
-            (
-                Code::InvalidValue,
-                message,
-                Some("numbers are finite; NaN and infinities are not accepted".to_string()),
-            )
-        }
-        other => {
-            let message = first_line(&other.without_snippet().to_string());
-            match message.strip_prefix(OUT_OF_RANGE) {
-                Some(rest) => (Code::InvalidValue, rest.to_string(), None),
-                None => (Code::Syntax, message, None),
-            }
-        }
+        other => (
+            Code::Syntax,
+            first_line(&other.without_snippet().to_string()),
+            None,
+        ),
     }
 }
 
@@ -405,10 +400,11 @@ enum RawKind {
 }
 
 impl RawNode {
-    /// Converts the tree, checking on the way that no whole number was
-    /// too large for an `i64`: serde-saphyr hands those over as floats,
-    /// which would silently drop digits.
-    fn into_node(self, file: FileId, text: &str, shift: usize) -> Result<Node, Diagnostic> {
+    /// Converts the tree. A whole number too large for an `i64` reaches
+    /// here as a float, which would silently drop digits; it becomes a
+    /// [`NodeKind::BadNumber`] with the number as written, as do NaN and
+    /// the infinities.
+    fn into_node(self, file: FileId, text: &str, shift: usize) -> Node {
         let loc = self.0.referenced;
         let s = loc.span();
         let start = s
@@ -434,39 +430,32 @@ impl RawNode {
             RawKind::Int(i) => NodeKind::Int(i),
             RawKind::Float(f) => {
                 let written = text.get(start..end).unwrap_or("").trim();
-                if is_integer_literal(written) {
-                    return Err(Diagnostic::new(
-                        Code::InvalidValue,
-                        span,
-                        format!(
-                            "integer {written} is out of range (whole numbers go from {} to {})",
-                            i64::MIN,
-                            i64::MAX
-                        ),
-                    ));
+                if !f.is_finite() || is_integer_literal(written) {
+                    NodeKind::BadNumber(written.to_string())
+                } else {
+                    NodeKind::Float(f)
                 }
-                NodeKind::Float(f)
             }
             RawKind::Str(s) => NodeKind::Str(s),
             RawKind::Seq(items) => NodeKind::Seq(
                 items
                     .into_iter()
                     .map(|n| n.into_node(file, text, shift))
-                    .collect::<Result<_, _>>()?,
+                    .collect(),
             ),
             RawKind::Map(entries) => NodeKind::Map(
                 entries
                     .into_iter()
                     .map(|(k, v)| {
-                        Ok((
-                            k.into_node(file, text, shift)?,
-                            v.into_node(file, text, shift)?,
-                        ))
+                        (
+                            k.into_node(file, text, shift),
+                            v.into_node(file, text, shift),
+                        )
                     })
-                    .collect::<Result<_, Diagnostic>>()?,
+                    .collect(),
             ),
         };
-        Ok(Node { kind, span })
+        Node { kind, span }
     }
 }
 
@@ -493,21 +482,6 @@ impl<'de> Deserialize<'de> for RawKind {
 
 struct RawVisitor;
 
-fn int_in_range<T, E>(v: T) -> Result<RawKind, E>
-where
-    T: Copy + fmt::Display + TryInto<i64>,
-    E: de::Error,
-{
-    match v.try_into() {
-        Ok(i) => Ok(RawKind::Int(i)),
-        Err(_) => Err(E::custom(format!(
-            "{OUT_OF_RANGE}integer {v} is out of range (whole numbers go from {} to {})",
-            i64::MIN,
-            i64::MAX
-        ))),
-    }
-}
-
 impl<'de> Visitor<'de> for RawVisitor {
     type Value = RawKind;
 
@@ -520,16 +494,17 @@ impl<'de> Visitor<'de> for RawVisitor {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawKind, E> {
         Ok(RawKind::Int(v))
     }
-    // Whole numbers beyond `i64` would silently lose digits as floats; a
-    // threshold written that way is a mistake, so it is an error.
+    // Whole numbers beyond `i64` go on as floats; the tree builder sees
+    // that they were written as integers and keeps them as bad numbers
+    // (a float would silently drop digits).
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawKind, E> {
-        int_in_range(v)
+        Ok(i64::try_from(v).map_or(RawKind::Float(v as f64), RawKind::Int))
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawKind, E> {
-        int_in_range(v)
+        Ok(i64::try_from(v).map_or(RawKind::Float(v as f64), RawKind::Int))
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawKind, E> {
-        int_in_range(v)
+        Ok(i64::try_from(v).map_or(RawKind::Float(v as f64), RawKind::Int))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawKind, E> {
         Ok(RawKind::Float(v))

@@ -237,6 +237,27 @@ fn identifiers(text: &str) -> Vec<&str> {
                         i += 1;
                     } else if c == quote {
                         break;
+                    } else if quote == b'`' && c == b'$' && bytes.get(i) == Some(&b'{') {
+                        // `${...}` inside a back-quoted string is an
+                        // expression: its variables are read too.
+                        let start = i + 1;
+                        let mut depth = 1;
+                        i = start;
+                        while let Some(&c) = bytes.get(i) {
+                            match c {
+                                b'{' => depth += 1,
+                                b'}' => depth -= 1,
+                                _ => {}
+                            }
+                            if depth == 0 {
+                                break;
+                            }
+                            i += 1;
+                        }
+                        if let Some(inner) = text.get(start..i) {
+                            out.extend(identifiers(inner));
+                        }
+                        i += 1;
                     }
                 }
             }
@@ -356,6 +377,16 @@ mod tests {
         let err = run_text(&limits, "1 / 0 == 1").unwrap_err();
         assert!(err.starts_with("division by zero"), "{err}");
         assert!(err.ends_with("of the script"), "{err}");
+    }
+
+    #[test]
+    fn identifiers_inside_interpolations_are_read() {
+        assert_eq!(
+            identifiers("`depth ${a_depth + 1} and ${ `${b_ok}` } m` == x"),
+            ["a_depth", "b_ok", "x"]
+        );
+        // An unclosed interpolation reads what it has and stops.
+        assert_eq!(identifiers("`${a_depth"), ["a_depth"]);
     }
 
     #[test]
