@@ -974,68 +974,77 @@ impl<'a> Cx<'a> {
             .collect();
         match topo_order(n, &deps) {
             Ok(order) => Some(order),
-            Err(cycle) => {
-                let names: Vec<String> = cycle
-                    .iter()
-                    .filter_map(|i| self.m.rules.get(*i))
-                    .map(|r| format!("`{}`", r.id.value))
-                    .collect();
-                let first = cycle.first().copied().unwrap_or(0);
-                let span = self
-                    .m
-                    .rules
-                    .get(first)
-                    .map(|r| r.id.span)
-                    .unwrap_or_default();
-                let mut d = Diagnostic::new(
-                    Code::RuleCycle,
-                    span,
-                    format!(
-                        "rules refer to each other in a cycle: {}",
-                        names.join(" → ")
-                    ),
-                );
-                let mut members = cycle.clone();
-                members.sort_unstable();
-                members.dedup();
-                for i in &members {
-                    if let Some(refs) = self.rule_deps.get(*i) {
-                        for (target, sp) in refs {
-                            if cycle.contains(target) {
-                                d = d.with_secondary(*sp, "refers to a rule in the cycle");
-                            }
-                        }
-                    }
+            Err(cycles) => {
+                for cycle in cycles {
+                    self.rule_cycle(&cycle);
                 }
-                self.push(d);
                 None
             }
         }
+    }
+
+    /// Reports one cycle between rules, with every reference inside it.
+    fn rule_cycle(&mut self, cycle: &[usize]) {
+        let names: Vec<String> = cycle
+            .iter()
+            .filter_map(|i| self.m.rules.get(*i))
+            .map(|r| format!("`{}`", r.id.value))
+            .collect();
+        let first = cycle.first().copied().unwrap_or(0);
+        let span = self
+            .m
+            .rules
+            .get(first)
+            .map(|r| r.id.span)
+            .unwrap_or_default();
+        let mut d = Diagnostic::new(
+            Code::RuleCycle,
+            span,
+            format!(
+                "rules refer to each other in a cycle: {}",
+                names.join(" → ")
+            ),
+        );
+        let mut members = cycle.to_vec();
+        members.sort_unstable();
+        members.dedup();
+        for i in &members {
+            if let Some(refs) = self.rule_deps.get(*i) {
+                for (target, sp) in refs {
+                    if cycle.contains(target) {
+                        d = d.with_secondary(*sp, "refers to a rule in the cycle");
+                    }
+                }
+            }
+        }
+        self.push(d);
     }
 
     fn order_items(&mut self) -> Option<Vec<usize>> {
         let n = self.m.items.len();
         match topo_order(n, &self.item_deps) {
             Ok(order) => Some(order),
-            Err(cycle) => {
-                let names: Vec<String> = cycle
-                    .iter()
-                    .filter_map(|i| self.m.items.get(*i))
-                    .map(|r| format!("`{}`", r.id.value))
-                    .collect();
-                let span = cycle
-                    .first()
-                    .and_then(|i| self.m.items.get(*i))
-                    .map(|x| x.id.span)
-                    .unwrap_or_default();
-                self.push(Diagnostic::new(
-                    Code::RuleCycle,
-                    span,
-                    format!(
-                        "item applicability conditions form a cycle: {}",
-                        names.join(" → ")
-                    ),
-                ));
+            Err(cycles) => {
+                for cycle in cycles {
+                    let names: Vec<String> = cycle
+                        .iter()
+                        .filter_map(|i| self.m.items.get(*i))
+                        .map(|r| format!("`{}`", r.id.value))
+                        .collect();
+                    let span = cycle
+                        .first()
+                        .and_then(|i| self.m.items.get(*i))
+                        .map(|x| x.id.span)
+                        .unwrap_or_default();
+                    self.push(Diagnostic::new(
+                        Code::RuleCycle,
+                        span,
+                        format!(
+                            "item applicability conditions form a cycle: {}",
+                            names.join(" → ")
+                        ),
+                    ));
+                }
                 None
             }
         }
@@ -1175,6 +1184,21 @@ impl<'a> Cx<'a> {
             return Some(Cond::Not(Box::new(self.cond(inner, depth + 1, ctx)?)));
         }
         if let Some(a) = &c.at_least {
+            // A member written twice would be counted twice; the standards
+            // count each element once however often it is seen.
+            for (k, m) in a.of.iter().enumerate() {
+                if let Some(first) = a.of.get(..k).and_then(|prev| prev.iter().find(|p| *p == m)) {
+                    self.push(
+                        Diagnostic::new(
+                            Code::InvalidCondition,
+                            m.at.0,
+                            "this member of `at_least` repeats an earlier one, so it would be counted twice",
+                        )
+                        .with_secondary(first.at.0, "first written here")
+                        .with_help("remove the repeated member"),
+                    );
+                }
+            }
             let of = self.conds(&a.of, depth, ctx)?;
             let len = of.len();
             let (n, max_n, span) = match &a.n {
@@ -2111,9 +2135,12 @@ fn script_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) 
     }
 }
 
-/// Orders `n` nodes so that each comes after its dependencies, or returns a
-/// cycle.
-fn topo_order(n: usize, deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+/// Orders `n` nodes so that each comes after its dependencies, or returns
+/// the cycles: every cycle the search meets that shares no node with one
+/// found before, so that independent cycles are all reported at once.
+fn topo_order(n: usize, deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<Vec<usize>>> {
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+    let mut in_cycle = vec![false; n];
     // 0 = unvisited, 1 = on the stack, 2 = done.
     let mut state = vec![0u8; n];
     let mut order = Vec::with_capacity(n);
@@ -2146,8 +2173,15 @@ fn topo_order(n: usize, deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
                             .iter()
                             .map(|(n, _)| *n)
                             .collect();
-                        cycle.push(dep);
-                        return Err(cycle);
+                        if cycle.iter().all(|m| in_cycle.get(*m) == Some(&false)) {
+                            for m in &cycle {
+                                if let Some(f) = in_cycle.get_mut(*m) {
+                                    *f = true;
+                                }
+                            }
+                            cycle.push(dep);
+                            cycles.push(cycle);
+                        }
                     }
                     _ => {}
                 }
@@ -2160,7 +2194,11 @@ fn topo_order(n: usize, deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
             }
         }
     }
-    Ok(order)
+    if cycles.is_empty() {
+        Ok(order)
+    } else {
+        Err(cycles)
+    }
 }
 
 /// A version's label, first and last day in force, and where its period
