@@ -5,7 +5,7 @@
 //! gathers them in a [`Library`]. Every problem of every file is collected;
 //! a library is only produced when there is no error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -252,6 +252,8 @@ pub struct Loader {
     sources: SourceMap,
     memory: HashMap<String, String>,
     roots: Vec<String>,
+    /// The files added from disk, resolved, so that each is read once.
+    seen_files: HashSet<PathBuf>,
     diags: Vec<Diagnostic>,
 }
 
@@ -268,6 +270,7 @@ impl Loader {
             sources: SourceMap::new(),
             memory: HashMap::new(),
             roots: Vec::new(),
+            seen_files: HashSet::new(),
             diags: Vec::new(),
         }
     }
@@ -288,10 +291,13 @@ impl Loader {
     /// Adds a file or a folder. Folders are walked recursively for `.yaml`
     /// and `.yml` files, skipping folders named `tests` and `examples`
     /// (ruleset test cases and sample inspections live there).
+    ///
+    /// A file reached twice (named twice, or through a link) is read once.
     pub fn add_path(&mut self, path: &Path) {
         if path.is_dir() {
             let mut files = Vec::new();
-            walk(path, &mut files, 0);
+            let mut seen_dirs = HashSet::new();
+            walk(path, &mut files, &mut seen_dirs, 0);
             files.sort();
             if files.is_empty() {
                 let file = self.sources.add(path.display().to_string(), "");
@@ -302,9 +308,18 @@ impl Loader {
                 ));
             }
             for f in files {
-                self.roots.push(normalize(&f.to_string_lossy()));
+                self.add_root(&f);
             }
         } else {
+            self.add_root(path);
+        }
+    }
+
+    fn add_root(&mut self, path: &Path) {
+        // A file that cannot be resolved is kept, so that reading it
+        // reports why.
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.seen_files.insert(key) {
             self.roots.push(normalize(&path.to_string_lossy()));
         }
     }
@@ -630,8 +645,11 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 16 {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>, depth: usize) {
+    // A folder reached again through a link is not walked twice, so link
+    // loops end at once.
+    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if depth > 16 || !seen.insert(key) {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -645,7 +663,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         }
         if p.is_dir() {
             if name != "tests" && name != "examples" {
-                walk(&p, out, depth + 1);
+                walk(&p, out, seen, depth + 1);
             }
         } else if name.ends_with(".yaml") || name.ends_with(".yml") {
             out.push(p);
@@ -721,6 +739,36 @@ pub(crate) fn deadlines_of(m: &RulesetFile) -> Deadlines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_reached_twice_is_read_once() {
+        let dir = std::env::temp_dir().join(format!("hazcheck-load-twice-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let file = dir.join("r.yaml");
+        std::fs::write(
+            &file,
+            "ruleset: twice\ntitle: {zh: 甲, en: A}\neffective: {from: 2024-01-01}\n\
+             documents: [{id: d, title: {zh: 文, en: D}, verified: true}]\n\
+             items: [{id: a, type: yes_no, prompt: {zh: 甲, en: A}}]\n\
+             rules: [{id: r, level: ordinary, basis: {document: d, clause: \"1\"}, \
+             title: {zh: 甲, en: A}, when: {item: a, is: false}}]\n",
+        )
+        .unwrap();
+        // A link back to the folder itself: walking must end, and the file
+        // it leads to again must not count twice.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+        let mut loader = Loader::new(Limits::default());
+        loader.add_path(&file);
+        loader.add_path(&dir);
+        loader.add_path(&dir.join("./r.yaml"));
+        let out = loader.load();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(out.diagnostics.is_empty(), "{:#?}", out.diagnostics);
+        let library = out.library.unwrap();
+        assert_eq!(library.versions("twice").len(), 1);
+    }
 
     #[test]
     fn resolves_includes() {
