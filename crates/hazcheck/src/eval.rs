@@ -874,13 +874,30 @@ impl State<'_> {
             }
             Cond::Rule(i) => {
                 let v = self.eval(c);
-                let id = self
-                    .rs
-                    .compiled
-                    .rules
-                    .get(*i)
-                    .map_or("?", |r| r.id.as_str());
-                node("rule", format!("rule {id} fires"), v, Vec::new())
+                let rs = self.rs;
+                let rule = rs.compiled.rules.get(*i);
+                let id = rule.map_or("?", |r| r.id.as_str());
+                // When the other rule is undecided, its undecided parts
+                // show why (and which answers it misses).
+                let mut children = Vec::new();
+                if v == Truth::Unknown
+                    && let Some(r) = rule
+                {
+                    let parts = [
+                        r.applies_if.as_ref(),
+                        Some(&r.when),
+                        r.unless
+                            .as_ref()
+                            .filter(|_| self.eval(&r.when) == Truth::True)
+                            .map(|u| &u.when),
+                    ];
+                    for part in parts.into_iter().flatten() {
+                        if self.eval(part) == Truth::Unknown {
+                            children.push(self.trace(part));
+                        }
+                    }
+                }
+                node("rule", format!("rule {id} fires"), v, children)
             }
             Cond::Previous { rule, overdue } => {
                 let v = self.eval(c);
@@ -1369,6 +1386,7 @@ rules:
   - {id: r-match, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: s, matches: "^DH-[0-9]{4}$"}}
   - {id: r-atleast, level: major, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {at_least: {n: {param: n_by_kind}, of: [{item: a, is: false}, {item: b, is: false}, {item: c, is: false}]}}}
   - {id: r-factor-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: x, lt: {item: y, factor: {param: ratio}}}}
+  - {id: r-ref, level: major, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {all: [{rule: r-any}, {item: x, gt: 1}]}}
   - {id: r-big, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, gte: 9223372036854775808}}
   - {id: r-due, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: d1, due_within: {days: 30}}}
   - {id: r-between-open, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, between: {min: 19.5, max: 23.5, min_exclusive: true, max_exclusive: true}}}
@@ -1520,6 +1538,18 @@ rules:
         check("2025-01-01", "{t1: \"06:00\"}", "r-time-param", "passed");
         check("2025-01-01", "{t1: \"21:59\"}", "r-time-param", "passed");
         check("2025-01-01", "{s: DH-12345}", "r-match", "passed");
+    }
+
+    #[test]
+    fn missing_answers_of_a_referenced_rule_are_listed() {
+        let lib = library();
+        let text = "ruleset: t\ndate: 2025-01-01\nanswers: {x: 2, b: no}\n";
+        let mut sources = SourceMap::new();
+        let i = Inspection::parse(text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+        let r = lib.evaluate(&i, &EvalOptions::default()).unwrap();
+        let u = r.undetermined.iter().find(|u| u.rule == "r-ref").unwrap();
+        // r-any waits for `c`; so does r-ref through it.
+        assert_eq!(u.missing, ["c"]);
     }
 
     #[test]
