@@ -264,6 +264,9 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         None => None,
     };
     m.finish(dec, INSPECTION_KEYS);
+    if let Some(date) = &date {
+        not_after(dec, node, date.value);
+    }
     Some(Inspection {
         ruleset: ruleset?,
         id,
@@ -275,6 +278,25 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         deadlines,
         events,
     })
+}
+
+/// The previous inspection lies on or before the inspection date: a later
+/// one is a mistake in the input, and would make findings escalate on a
+/// visit that has not happened yet. (Events after the date are different:
+/// a history exported later may hold them, and an evaluation as of the
+/// inspection date leaves them out.)
+pub(crate) fn not_after(dec: &mut Decoder, node: &Node, date: Date) {
+    let previous = node.get("previous").and_then(|p| p.get("date"));
+    if let Some(n) = previous
+        && let Some(d) = n.as_str().and_then(|s| s.parse::<Date>().ok())
+        && d > date
+    {
+        dec.error(
+            Code::InvalidDate,
+            n.span,
+            format!("the previous inspection is dated {d}, after this inspection ({date})"),
+        );
+    }
 }
 
 fn event(dec: &mut Decoder, node: &Node) -> Option<Event> {

@@ -398,7 +398,7 @@ fn build_inspection(
                         str_node("ruleset", n.span),
                         str_node(&ruleset.value, n.span),
                     ),
-                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
                     (str_node("site", n.span), n.clone()),
                 ]),
                 span: n.span,
@@ -418,7 +418,7 @@ fn build_inspection(
                         str_node("ruleset", n.span),
                         str_node(&ruleset.value, n.span),
                     ),
-                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
                     (str_node("answers", n.span), n.clone()),
                 ]),
                 span: n.span,
@@ -452,7 +452,7 @@ fn build_inspection(
                         str_node("ruleset", n.span),
                         str_node(&ruleset.value, n.span),
                     ),
-                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
                     (str_node("previous", n.span), n.clone()),
                 ]),
                 span: n.span,
@@ -475,7 +475,7 @@ fn build_inspection(
                         str_node("ruleset", n.span),
                         str_node(&ruleset.value, n.span),
                     ),
-                    (str_node("date", n.span), str_node("2000-01-01", n.span)),
+                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
                     (str_node("events", n.span), n.clone()),
                 ]),
                 span: n.span,
@@ -495,6 +495,11 @@ fn build_inspection(
         );
         return None;
     };
+    // Each layer's previous inspection against the case's date, which only
+    // the last layer settles.
+    for layer in layers {
+        crate::inspection::not_after(dec, layer, date.value);
+    }
     Some(Inspection {
         ruleset,
         id: None,
@@ -507,6 +512,11 @@ fn build_inspection(
         events,
     })
 }
+
+/// The date the pieces of a case are decoded with before the case's own
+/// date is known: the last day, so that no previous inspection or event
+/// counts as later than it (the real date is checked once it is known).
+const PLACEHOLDER_DATE: &str = "9999-12-31";
 
 fn str_node(s: &str, span: Span) -> Node {
     Node {
@@ -991,4 +1001,30 @@ fn compare(e: &Expect, r: &Report) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_previous_inspection_later_than_the_case_is_an_error() {
+        let text = "ruleset: t\n\
+                    cases:\n\
+                    \x20 - name: base\n\
+                    \x20   date: 2025-06-01\n\
+                    \x20   previous: {date: 2025-05-01, findings: []}\n\
+                    \x20   expect: {verdict: clear}\n\
+                    \x20 - name: earlier\n\
+                    \x20   base: base\n\
+                    \x20   date: 2025-04-01\n\
+                    \x20   expect: {verdict: clear}\n";
+        let mut sources = SourceMap::new();
+        let errors = parse(text, "t.yaml", &mut sources, &Limits::default()).unwrap_err();
+        // The base alone is fine; its variation moves the date before the
+        // previous inspection, which is reported where that date is.
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].code, Code::InvalidDate);
+        assert_eq!((errors[0].span.line, errors[0].span.column), (5, 22));
+    }
 }
