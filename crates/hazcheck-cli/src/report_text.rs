@@ -21,14 +21,61 @@ fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     }
 }
 
+/// An answer as one line of text. Answers come from field apps and
+/// spreadsheets; a line break inside one would let it pose as a line of
+/// the report, so line breaks are shown escaped.
 fn answer_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "—".to_string(),
         serde_json::Value::Bool(true) => "yes".to_string(),
         serde_json::Value::Bool(false) => "no".to_string(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        serde_json::Value::String(s) => one_line(s),
+        other => one_line(&other.to_string()),
     }
+}
+
+/// Text with line breaks shown as `\n` and `\r`.
+fn one_line(s: &str) -> String {
+    s.replace('\r', "\\r").replace('\n', "\\n")
+}
+
+/// The text with every control character other than the line break shown
+/// as an escape, so that no input can drive the terminal (colours, cursor
+/// moves, a cleared screen) when the report is printed.
+fn terminal_safe(s: String) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Text for inline Markdown: characters that would start markup (emphasis,
+/// links, code, HTML, table cells) are escaped, line breaks become spaces,
+/// and control characters are dropped, so that a title or an answer always
+/// reads as the text it is.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn evidence_line(e: &Evidence, lang: Lang) -> String {
@@ -77,13 +124,14 @@ fn basis_ref_line(b: &hazcheck::report::BasisRef, lang: Lang) -> String {
 /// The report as plain text for a terminal.
 pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
     let mut s = String::new();
-    let site = r
-        .inspection
-        .site
-        .name
-        .as_deref()
-        .or(r.inspection.site.id.as_deref())
-        .unwrap_or("-");
+    let site = one_line(
+        r.inspection
+            .site
+            .name
+            .as_deref()
+            .or(r.inspection.site.id.as_deref())
+            .unwrap_or("-"),
+    );
     let _ = writeln!(
         s,
         "{} {} ({} {})",
@@ -107,14 +155,23 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
         r.verdict.describe(lang)
     );
     if !r.complete && !r.findings.is_empty() {
+        let scripts_failed = r.undetermined.iter().any(|u| u.error.is_some());
         let _ = writeln!(
             s,
             "  {}",
-            t(
-                lang,
-                "注意：部分规则因缺少回答无法判定",
-                "note: some rules could not be decided for missing answers"
-            )
+            if scripts_failed {
+                t(
+                    lang,
+                    "注意：部分规则因缺少回答或脚本出错无法判定",
+                    "note: some rules could not be decided for missing answers or script errors",
+                )
+            } else {
+                t(
+                    lang,
+                    "注意：部分规则因缺少回答无法判定",
+                    "note: some rules could not be decided for missing answers",
+                )
+            }
         );
     }
     for f in &r.findings {
@@ -271,7 +328,7 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
         c.excepted,
         t(lang, "已排除", "excepted")
     );
-    s
+    terminal_safe(s)
 }
 
 fn tree(s: &mut String, n: &TraceNode, depth: usize) {
@@ -297,19 +354,19 @@ fn tree(s: &mut String, n: &TraceNode, depth: usize) {
 /// The report as Markdown, for a ticket or a pull-request comment.
 pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
     let mut s = String::new();
-    let site = r
+    let site = md(r
         .inspection
         .site
         .name
         .as_deref()
         .or(r.inspection.site.id.as_deref())
-        .unwrap_or("-");
+        .unwrap_or("-"));
     let _ = writeln!(
         s,
         "## {} ({} {})\n",
-        r.ruleset.title.get(lang),
-        r.ruleset.id,
-        r.ruleset.version
+        md(r.ruleset.title.get(lang)),
+        md(&r.ruleset.id),
+        md(&r.ruleset.version)
     );
     let _ = writeln!(
         s,
@@ -345,16 +402,16 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
                 "| {} | `{}` | {} | {} | {} |",
                 level,
                 f.rule,
-                f.title.get(lang).replace('|', "\\|"),
-                basis_line(f, lang).replace('|', "\\|"),
+                md(f.title.get(lang)),
+                md(&basis_line(f, lang)),
                 f.due.map_or("-".to_string(), |d| d.to_string())
             );
         }
         s.push('\n');
         for f in &r.findings {
-            let _ = writeln!(s, "### `{}` {}\n", f.rule, f.title.get(lang));
+            let _ = writeln!(s, "### `{}` {}\n", f.rule, md(f.title.get(lang)));
             for e in &f.evidence {
-                let _ = writeln!(s, "- {}", evidence_line(e, lang));
+                let _ = writeln!(s, "- {}", md(&evidence_line(e, lang)));
             }
             for e in &f.undetermined_escalations {
                 let _ = writeln!(
@@ -363,8 +420,8 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
                     t(lang, "可能升级为", "May escalate to"),
                     level_name(e.to, lang),
                     t(lang, "缺少", "missing"),
-                    e.missing.join(", "),
-                    e.reason.get(lang)
+                    md(&e.missing.join(", ")),
+                    md(e.reason.get(lang))
                 );
             }
             if let Some(x) = &f.undetermined_exception {
@@ -373,8 +430,8 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
                     "- **{}** ({}: {}): {}",
                     t(lang, "可能适用例外", "An exception may apply"),
                     t(lang, "缺少", "missing"),
-                    x.missing.join(", "),
-                    x.reason.get(lang)
+                    md(&x.missing.join(", ")),
+                    md(x.reason.get(lang))
                 );
             }
             if let Some(g) = &f.guidance {
@@ -382,11 +439,11 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
                     s,
                     "\n{}: {}",
                     t(lang, "整改要求", "What to do"),
-                    g.get(lang)
+                    md(g.get(lang))
                 );
             }
             for e in &f.rectification {
-                let _ = writeln!(s, "- [ ] {}", e.get(lang));
+                let _ = writeln!(s, "- [ ] {}", md(e.get(lang)));
             }
             s.push('\n');
         }
@@ -402,15 +459,54 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
                 s,
                 "- `{}` {} ({}: {})",
                 u.rule,
-                u.title.get(lang),
+                md(u.title.get(lang)),
                 t(lang, "缺少", "missing"),
-                u.missing.join(", ")
+                md(&u.missing.join(", "))
             );
         }
         s.push('\n');
     }
     if explain {
-        let _ = writeln!(s, "```text\n{}```", human(r, lang, true));
+        let text = human(r, lang, true);
+        let fence = fence_for(&text);
+        let _ = writeln!(s, "{fence}text\n{text}{fence}");
     }
     s
+}
+
+/// A code fence longer than any run of back-quotes in `text`, so that
+/// nothing inside can close it.
+fn fence_for(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_fences_outlast_the_text() {
+        assert_eq!(fence_for("plain"), "```");
+        assert_eq!(fence_for("a ``` b ```` c"), "`````");
+    }
+
+    #[test]
+    fn markdown_text_cannot_make_markup() {
+        assert_eq!(
+            md("a|b\n# h <script>*x*_y_ [l](u) `c` &amp;"),
+            "a\\|b \\# h \\<script\\>\\*x\\*\\_y\\_ \\[l\\](u) \\`c\\` &amp;amp;"
+        );
+        assert_eq!(md("bell\u{7}"), "bell");
+    }
+
+    #[test]
+    fn terminal_text_cannot_drive_the_terminal() {
+        assert_eq!(
+            terminal_safe("x\u{1b}[31mRED\u{1b}[0m\rback\nnext".to_string()),
+            "x\\u{1b}[31mRED\\u{1b}[0m\\u{d}back\nnext"
+        );
+        // Answers keep to one line.
+        assert_eq!(answer_text(&serde_json::json!("a\nb\rc")), "a\\nb\\rc");
+    }
 }

@@ -1009,11 +1009,18 @@ impl State<'_> {
                         .map(|i| i.prompt.clone())
                         .unwrap_or_default(),
                 };
+                // Under a `not`, the leaf supports the finding by failing;
+                // say so, rather than state a test the answer does not meet.
+                let condition = if want == "false" {
+                    format!("not ({})", t.condition)
+                } else {
+                    t.condition.clone()
+                };
                 let e = Evidence {
                     item: a.item.clone(),
                     prompt,
                     answer: a.answer.clone(),
-                    condition: t.condition.clone(),
+                    condition,
                 };
                 if !evidence.contains(&e) {
                     evidence.push(e);
