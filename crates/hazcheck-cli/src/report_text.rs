@@ -312,6 +312,16 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
                 let _ = writeln!(s, "    unless:");
                 tree(&mut s, u, 3);
             }
+            for x in &e.escalations {
+                let _ = writeln!(
+                    s,
+                    "    {} {}: {}",
+                    t(lang, "升级为", "escalates to"),
+                    level_name(x.to, lang),
+                    x.reason.get(lang)
+                );
+                tree(&mut s, &x.when, 3);
+            }
         }
     }
     let c = &r.counts;
@@ -341,6 +351,14 @@ fn tree(s: &mut String, n: &TraceNode, depth: usize) {
             .map(|a| format!("{}: {}", a.item, answer_text(&a.answer)))
             .collect();
         let _ = write!(s, "  [{}]", a.join(", "));
+    }
+    if !n.parameters.is_empty() {
+        let p: Vec<String> = n
+            .parameters
+            .iter()
+            .map(|p| format!("{} = {}", p.id, answer_text(&p.value)))
+            .collect();
+        let _ = write!(s, "  {{{}}}", p.join(", "));
     }
     if let Some(e) = &n.error {
         let _ = write!(s, "  error: {e}");

@@ -284,6 +284,18 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
                         }
                         _ => None,
                     },
+                    escalations: match o {
+                        Outcome::Fired { .. } => r
+                            .escalate
+                            .iter()
+                            .map(|e| TraceEscalation {
+                                to: e.to,
+                                reason: e.reason.clone(),
+                                when: st.trace(&e.when),
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    },
                 })
                 .collect(),
         );
@@ -818,6 +830,7 @@ impl State<'_> {
                 condition,
                 value: value.as_str().to_string(),
                 answers: Vec::new(),
+                parameters: Vec::new(),
                 children,
                 error: None,
             };
@@ -845,6 +858,9 @@ impl State<'_> {
                     Err(_) => "at least N of (N unknown)".to_string(),
                 };
                 let mut t = node("at_least", label, v, children);
+                if let CountRef::Param(p) = n {
+                    t.parameters.push(self.trace_param(*p));
+                }
                 // The item that selects N from a table is read too.
                 if let CountRef::Param(p) = n
                     && let Some(CParam::Table { by, .. }) = self.rs.compiled.params.get(*p)
@@ -869,6 +885,11 @@ impl State<'_> {
                         item: self.rs.compiled.items[ix].id.clone(),
                         answer: self.answer_json(ix),
                     })
+                    .collect();
+                t.parameters = self
+                    .leaf_params(c)
+                    .into_iter()
+                    .map(|p| self.trace_param(p))
                     .collect();
                 t
             }
@@ -948,6 +969,41 @@ impl State<'_> {
 
     /// Items read on the right-hand side of a leaf (another item, or the
     /// item keying a parameter table).
+    /// The parameters a leaf compares with.
+    fn leaf_params(&self, c: &Cond) -> Vec<usize> {
+        let Cond::Leaf { test, .. } = c else {
+            return Vec::new();
+        };
+        let of = |n: &Option<&Num>| match n {
+            Some(Num::Param { param, .. }) => Some(*param),
+            _ => None,
+        };
+        match test {
+            Test::Num(_, n) => of(&Some(n)).into_iter().collect(),
+            Test::Between { min, max, .. } => [of(&min.as_ref()), of(&max.as_ref())]
+                .into_iter()
+                .flatten()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A parameter and the value it has for this inspection.
+    fn trace_param(&self, p: usize) -> TraceParameter {
+        let id = self
+            .rs
+            .model
+            .parameters
+            .get(p)
+            .map_or_else(String::new, |x| x.id.value.clone());
+        let value = match self.param(p) {
+            Ok(d) => serde_json::to_value(d).unwrap_or(serde_json::Value::Null),
+            Err(Truth::NotApplicable) => serde_json::Value::String("n/a".into()),
+            Err(_) => serde_json::Value::Null,
+        };
+        TraceParameter { id, value }
+    }
+
     fn operand_items(&self, c: &Cond, _left: usize) -> Vec<usize> {
         let Cond::Leaf { test, .. } = c else {
             return Vec::new();
@@ -1394,6 +1450,12 @@ rules:
   - {id: r-atleast, level: major, basis: {document: d, clause: "2"}, title: {zh: x, en: x}, when: {at_least: {n: {param: n_by_kind}, of: [{item: a, is: false}, {item: b, is: false}, {item: c, is: false}]}}}
   - {id: r-factor-param, level: ordinary, basis: {document: d, clause: "3"}, title: {zh: x, en: x}, when: {item: x, lt: {item: y, factor: {param: ratio}}}}
   - {id: r-ref, level: major, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {all: [{rule: r-any}, {item: x, gt: 1}]}}
+  - id: r-esc
+    level: ordinary
+    basis: {document: d, clause: "1"}
+    title: {zh: x, en: x}
+    when: {item: b, is: false}
+    escalate: [{to: major, when: {item: c, is: false}, reason: {zh: 未处理, en: not handled}}]
   - {id: r-big, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, gte: 9223372036854775808}}
   - {id: r-due, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: d1, due_within: {days: 30}}}
   - {id: r-between-open, level: ordinary, basis: {document: d, clause: "1"}, title: {zh: x, en: x}, when: {item: x, between: {min: 19.5, max: 23.5, min_exclusive: true, max_exclusive: true}}}
@@ -1545,6 +1607,34 @@ rules:
         check("2025-01-01", "{t1: \"06:00\"}", "r-time-param", "passed");
         check("2025-01-01", "{t1: \"21:59\"}", "r-time-param", "passed");
         check("2025-01-01", "{s: DH-12345}", "r-match", "passed");
+    }
+
+    #[test]
+    fn explanations_show_parameter_values_and_escalations() {
+        let lib = library();
+        let text = "ruleset: t\ndate: 2025-01-01\nanswers: {x: 3, kind: low, n: 4, b: no}\n";
+        let mut sources = SourceMap::new();
+        let i = Inspection::parse(text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+        let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+        let ex = r.explanations.unwrap();
+        let params = |rule: &str| {
+            let e = ex.iter().find(|e| e.rule == rule).unwrap();
+            e.when
+                .parameters
+                .iter()
+                .map(|p| format!("{}={}", p.id, p.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(params("r-gte"), ["limit=2.5"]);
+        // A table's value follows the category answered.
+        assert_eq!(params("r-table"), ["by_kind=50"]);
+        assert_eq!(params("r-atleast"), ["n_by_kind=3"]);
+        // The fired rule with an escalation shows its condition and value.
+        let esc = ex.iter().find(|e| e.rule == "r-esc").unwrap();
+        assert_eq!(esc.outcome, "fired");
+        assert_eq!(esc.escalations.len(), 1);
+        assert_eq!(esc.escalations[0].when.value, "unknown");
+        assert_eq!(esc.escalations[0].to, crate::Level::Major);
     }
 
     #[test]

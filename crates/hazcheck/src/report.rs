@@ -324,6 +324,21 @@ pub struct Explanation {
     /// The exception, if the rule has one and fired.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unless: Option<TraceNode>,
+    /// The rule's escalations, when it fired: each with its condition, so
+    /// that an auditor sees why a finding was or was not raised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<TraceEscalation>,
+}
+
+/// An escalation of a fired rule, evaluated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TraceEscalation {
+    /// The level it raises the finding to.
+    pub to: Level,
+    /// Why, as the ruleset says.
+    pub reason: Text,
+    /// Its condition.
+    pub when: TraceNode,
 }
 
 /// A node of an evaluated condition.
@@ -340,12 +355,26 @@ pub struct TraceNode {
     /// The answers a leaf read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<TraceAnswer>,
+    /// The parameters a node read, with the values they had (a table's
+    /// value follows its category answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<TraceParameter>,
     /// The members of a compound node.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
     /// A script error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A parameter read by a node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TraceParameter {
+    /// The parameter id.
+    pub id: String,
+    /// Its value for this inspection; `null` when it depends on a category
+    /// that is unanswered, `"n/a"` when that category is not applicable.
+    pub value: serde_json::Value,
 }
 
 /// An answer read by a leaf.
