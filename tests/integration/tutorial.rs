@@ -1,6 +1,8 @@
 //! The documents that show commands run them: every ```console block of
-//! docs/tutorial.md, README.md and docs/embedding.md is executed and its output compared,
-//! byte for byte, with what the binary prints.
+//! docs/tutorial.md, README.md, docs/embedding.md and the README.md of the
+//! forest-fire, flood-control, tourist-site, road-transport and common-tasks
+//! rulesets is executed and its output compared, byte for byte, with what the
+//! binary prints.
 //!
 //! A console block holds commands (`$ hazcheck ...`) each followed by its
 //! output (standard output, then standard error, as a terminal shows them
@@ -315,4 +317,21 @@ fn the_parser_finds_commands_outputs_and_markers() {
     assert_eq!(shown[0].command, "hazcheck list");
     assert_eq!(shown[0].output, (9, 11));
     assert_eq!(shown[1].output, (12, 13));
+}
+
+#[test]
+fn the_ruleset_readmes_show_real_output() {
+    for id in [
+        "common-tasks",
+        "flood-control",
+        "forest-fire",
+        "road-transport",
+        "tourist-site",
+    ] {
+        check_doc(
+            &root().join("rulesets").join(id).join("README.md"),
+            &root(),
+            None,
+        );
+    }
 }
