@@ -322,15 +322,18 @@ fn diff_shows_level_changes_first_and_behaviour_over_a_corpus() {
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
-        lines[1].trim(),
-        "changed level c5.3: major → ordinary",
+        lines[..2],
+        ["level changes:", "  demo 2024: c5.3 major → ordinary"],
         "{text}"
     );
-    assert!(text.contains("changed parameter deep_pit: value"), "{text}");
-    assert!(text.contains("1 of 1 inspections change"), "{text}");
+    assert!(text.contains("      value: 5 m → 4 m"), "{text}");
+    assert!(
+        text.contains("corpus: 1 inspection, 1 evaluated with both sides, 1 of them changes"),
+        "{text}"
+    );
     let md = stdout(&hazcheck(&["diff", DEMO, new, "--format", "markdown"]));
     assert!(
-        md.contains("- **changed level `c5.3`: major → ordinary**"),
+        md.contains("| `demo` | 2024 | `c5.3` | major | **ordinary** |"),
         "{md}"
     );
     let json: serde_json::Value = serde_json::from_str(&stdout(&hazcheck(&[
@@ -343,7 +346,7 @@ fn diff_shows_level_changes_first_and_behaviour_over_a_corpus() {
         "tests/fixtures/demo/examples",
     ])))
     .expect("json");
-    assert_eq!(json["changes"][0]["kind"], "level");
+    assert_eq!(json["rulesets"][0]["versions"][0]["changes"][0]["kind"], "level");
     assert_eq!(json["corpus"]["changed"][0]["new_verdict"], "ordinary");
     let same = stdout(&hazcheck(&["diff", DEMO, DEMO]));
     assert!(same.contains("no change"), "{same}");

@@ -11,6 +11,7 @@ mod ci_doc;
 mod cli;
 mod closed_loop;
 mod diagnostics;
+mod diff;
 mod editor;
 mod fuzz_corpus;
 mod inspections;
