@@ -15,6 +15,7 @@ mod diff;
 mod editor;
 mod fuzz_corpus;
 mod inspections;
+mod junit;
 mod new;
 mod schema;
 mod shipped;

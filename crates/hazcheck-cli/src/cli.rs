@@ -321,10 +321,30 @@ fn check(
             &outcome.sources,
             env!("CARGO_PKG_VERSION"),
         ),
-        CheckFormat::Junit => render::junit(&outcome.diagnostics, &outcome.sources, &outcome.files),
+        CheckFormat::Junit => render::junit(
+            &outcome.diagnostics,
+            &outcome.sources,
+            &outcome.files,
+            deny_warnings,
+        ),
     };
     out.write_all(text.as_bytes())?;
-    Ok(u8::from(errors > 0 || (deny_warnings && warnings > 0)))
+    let fails = errors > 0 || (deny_warnings && warnings > 0);
+    if fails && !matches!(format, CheckFormat::Human) {
+        // Standard output is a document that CI stores; the step's log
+        // still says why it failed.
+        let why = if errors == 0 {
+            " (warnings fail with --deny-warnings)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: {}{why}",
+            render::summary(errors, warnings, outcome.files.len())
+        );
+    }
+    Ok(u8::from(fails))
 }
 
 /// Loads a ruleset named by a built-in id or a path.

@@ -102,9 +102,11 @@ pub struct CaseResult {
     pub verdict: Option<Verdict>,
     /// The rules that fired.
     pub fired: Vec<String>,
-    /// The answers it evaluated, for failure messages.
-    #[serde(skip)]
-    pub answers: Vec<(String, serde_json::Value)>,
+    /// For a failed case, the answers it evaluated (after `defaults` and
+    /// `base` layers), by item id: what led to the failure. `None` for a
+    /// passed case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<BTreeMap<String, serde_json::Value>>,
     /// Line of the case in its file.
     pub line: u32,
 }
@@ -186,7 +188,9 @@ fn percent(n: usize, total: usize) -> f64 {
 pub struct TestRun {
     /// Results per test file.
     pub files: Vec<FileResult>,
-    /// Coverage per ruleset version that has test cases.
+    /// Coverage of every version of every ruleset the library holds, in
+    /// id and then period order; a version that no case ran against is
+    /// listed too, with nothing covered.
     pub coverage: Vec<Coverage>,
 }
 
@@ -586,6 +590,7 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
 }
 
 fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
+    let errors_before = dec.diags.iter().filter(|d| d.is_error()).count();
     let mut m = dec.map(n, "an expectation")?;
     let verdict = dec.opt(&mut m, "verdict", verdict);
     let complete = dec
@@ -621,7 +626,7 @@ fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
             "input_diagnostics",
         ],
     );
-    Some(Expect {
+    let e = Expect {
         verdict,
         complete,
         findings,
@@ -631,7 +636,40 @@ fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
         excepted,
         input_diagnostics,
         span,
-    })
+    };
+    // A case that checks nothing passes whatever the ruleset does; unless
+    // a key was already reported as invalid, say so where it was written.
+    if e.checks_nothing() && dec.diags.iter().filter(|d| d.is_error()).count() == errors_before {
+        dec.diags.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                span,
+                "`expect` checks nothing, so the case could never fail",
+            )
+            .with_label("no expectation here")
+            .with_help(
+                "give at least one of `verdict`, `complete`, `findings`, `undetermined`, \
+                 or a non-empty `includes`, `absent`, `excepted` or `input_diagnostics`",
+            ),
+        );
+        return None;
+    }
+    Some(e)
+}
+
+impl Expect {
+    /// Whether nothing is checked: no key given, or only empty subset
+    /// lists (`includes: []` and the like hold for every report).
+    fn checks_nothing(&self) -> bool {
+        self.verdict.is_none()
+            && self.complete.is_none()
+            && self.findings.is_none()
+            && self.undetermined.is_none()
+            && self.includes.is_empty()
+            && self.absent.is_empty()
+            && self.excepted.is_empty()
+            && self.input_diagnostics.is_empty()
+    }
 }
 
 /// Runs the cases of several test files against a library and measures
@@ -646,7 +684,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
     for tf in files {
         let mut cases = Vec::new();
         for case in &tf.cases {
-            let answers: Vec<(String, serde_json::Value)> = case
+            let answers: BTreeMap<String, serde_json::Value> = case
                 .inspection
                 .answers
                 .iter()
@@ -694,11 +732,11 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     cases.push(CaseResult {
                         name: case.name.value.clone(),
                         passed: failures.is_empty(),
+                        answers: (!failures.is_empty()).then_some(answers),
                         failures,
                         version: Some(report.ruleset.version.clone()),
                         verdict: Some(report.verdict),
                         fired: report.findings.iter().map(|f| f.rule.clone()).collect(),
-                        answers,
                         line,
                     });
                 }
@@ -709,7 +747,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     version: None,
                     verdict: None,
                     fired: Vec::new(),
-                    answers,
+                    answers: Some(answers),
                     line,
                 }),
             }
@@ -991,4 +1029,41 @@ fn compare(e: &Expect, r: &Report) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<(Code, u32, String)> {
+        let mut sources = SourceMap::new();
+        match parse(text, "t.yaml", &mut sources, &Limits::default()) {
+            Ok(_) => Vec::new(),
+            Err(d) => d
+                .into_iter()
+                .map(|d| (d.code, d.span.line, d.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_expectation_that_checks_nothing_is_an_error_where_it_is_written() {
+        let text = "ruleset: demo\ndefaults: {date: 2025-01-01}\ncases:\n  - name: a\n    expect: {}\n  - name: b\n    expect: {includes: [], excepted: []}\n  - name: c\n    expect: {findings: []}\n";
+        let got = problems(text);
+        assert_eq!(
+            got.iter().map(|(c, l, _)| (*c, *l)).collect::<Vec<_>>(),
+            vec![(Code::InvalidValue, 5), (Code::InvalidValue, 7)],
+            "{got:?}"
+        );
+        assert!(got[0].2.contains("checks nothing"), "{got:?}");
+    }
+
+    #[test]
+    fn an_invalid_expectation_is_reported_once() {
+        let got = problems(
+            "ruleset: demo\ncases:\n  - {name: a, date: 2025-01-01, expect: {verdict: fine}}\n",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].2.contains("expected a verdict"), "{got:?}");
+    }
 }
