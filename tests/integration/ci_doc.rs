@@ -95,6 +95,9 @@ fn every_command_in_the_ci_guide_runs() {
     let repo = tmp.join("repo");
     copy_dir(&root().join("rulesets"), &repo.join("rulesets"));
     copy_dir(&root().join("rulesets"), &tmp.join("base/rulesets"));
+    // The base branch had the rule at ordinary; the change raises it to
+    // major, as shipped. The diff must show that, not an identical copy.
+    let (version, rule, example) = lower_a_major_rule(&tmp.join("base/rulesets"));
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_hazcheck"))
         .parent()
         .expect("bin dir")
@@ -120,15 +123,40 @@ fn every_command_in_the_ci_guide_runs() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    // The SARIF and JUnit files the jobs upload are written and parse.
+    // The SARIF and JUnit files the jobs upload are written and valid.
     let sarif: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo.join("hazcheck.sarif")).expect("sarif file"),
     )
     .expect("sarif json");
     assert_eq!(sarif["version"], "2.1.0");
-    let junit = std::fs::read_to_string(repo.join("hazcheck-tests.xml")).expect("junit file");
-    roxmltree::Document::parse(&junit).expect("junit xml");
+    for file in ["hazcheck-tests.xml", "hazcheck-check.xml"] {
+        let junit = std::fs::read_to_string(repo.join(file)).expect("junit file");
+        let cases = crate::junit::junit_cases(&junit);
+        assert!(!cases.is_empty(), "{file}");
+        assert!(cases.iter().all(|c| c.failure.is_none()), "{file}");
+    }
+    // The comparison shows the change: the level first, then the example
+    // whose verdict it changes, evaluated with the version of its date.
     let diff = std::fs::read_to_string(repo.join("diff.md")).expect("diff.md");
-    assert!(diff.starts_with("## Ruleset change"), "{diff}");
+    assert!(
+        diff.starts_with("## Ruleset change\n\n### Level changes\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!(
+            "| `confined-space` | {version} | `{rule}` | ordinary | **major** |"
+        )),
+        "{diff}"
+    );
+    let row = diff
+        .lines()
+        .find(|l| l.contains(&example))
+        .unwrap_or_else(|| panic!("{example} is not among the changes:\n{diff}"));
+    assert!(
+        row.contains(&format!("`confined-space` {version} → {version}"))
+            && row.contains(&format!("`{rule}`: ordinary")),
+        "{row}"
+    );
+    assert!(diff.contains("Unchanged: `common-tasks`"), "{diff}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
