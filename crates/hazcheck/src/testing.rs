@@ -7,7 +7,8 @@
 //! that a boundary table stays short. Running the cases also measures
 //! coverage: for every rule, whether some case saw it fire and some case
 //! saw it decided as not firing; for every cited clause, whether some case
-//! made a rule citing it fire.
+//! exercised it: a finding of a rule citing it, or a finding escalated or
+//! excepted through the escalation or exception that cites it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -131,7 +132,7 @@ pub struct Coverage {
     pub version: String,
     /// Per rule: fired somewhere, decided as not firing somewhere.
     pub rules: Vec<RuleCoverage>,
-    /// Per cited clause: some case made a rule citing it fire.
+    /// Per cited clause: whether some case exercised it.
     pub clauses: Vec<ClauseCoverage>,
 }
 
@@ -153,7 +154,9 @@ pub struct ClauseCoverage {
     pub document: String,
     /// The clause.
     pub clause: String,
-    /// Some case made a rule citing it fire.
+    /// Some case gave a finding of a rule citing it as `basis` or `also`,
+    /// escalated a finding through an escalation citing it, or excepted one
+    /// through an exception citing it.
     pub exercised: bool,
 }
 
