@@ -296,6 +296,47 @@ fn test_command_exit_codes_and_formats() {
 }
 
 #[test]
+fn test_exits_2_when_the_rulesets_or_the_test_files_are_invalid() {
+    // A ruleset with an error next to a valid test file.
+    let dir = scratch("test-bad-ruleset");
+    std::fs::create_dir_all(dir.join("tests")).expect("mkdir");
+    std::fs::copy(
+        root().join("tests/diagnostics/E0202-unknown-item.yaml"),
+        dir.join("ruleset.yaml"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.join("tests/cases.yaml"),
+        "ruleset: unknown-item\ncases:\n  - {name: a, date: 2025-01-01, expect: {verdict: clear}}\n",
+    )
+    .expect("write");
+    let o = hazcheck_in(&dir, &["test", "."]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the ruleset has errors") && err.contains("error[E0202]"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+    // Test files that cannot be run: every problem located, with its code.
+    for case in files_under(&root().join("tests/fixtures/bad-tests/tests"), &["yaml"]) {
+        let name = case.strip_prefix(root()).expect("in the checkout");
+        let name = name.to_string_lossy();
+        let o = hazcheck(&["test", &name]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let err = stderr(&o);
+        let code = case
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.split('-').next())
+            .expect("a code");
+        assert!(err.contains(&format!("[{code}]")), "{name}: {err}");
+        assert_snapshot(&case.with_extension("out"), &err);
+    }
+}
+
+#[test]
 fn schema_and_list() {
     for kind in ["ruleset", "inspection", "report"] {
         let o = hazcheck(&["schema", kind]);
@@ -303,9 +344,61 @@ fn schema_and_list() {
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
         assert!(v["properties"].is_object(), "{kind}");
     }
+}
+
+#[test]
+fn list_shows_every_built_in_version_with_its_period_and_counts() {
     let o = hazcheck(&["list"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("ruleset"), "{}", stdout(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "ruleset", "version", "in", "force", "domain", "items", "rules", "major", "title"
+        ]
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    let library = hazcheck::builtin::load(hazcheck::Limits::default())
+        .library
+        .expect("built-in rulesets");
+    let mut expected = Vec::new();
+    for id in library.ids() {
+        for v in library.versions(id) {
+            let info = v.info();
+            let major = v
+                .model()
+                .rules
+                .iter()
+                .filter(|r| r.level.value == hazcheck::Level::Major)
+                .count();
+            expected.push(vec![
+                info.id.clone(),
+                info.version.clone(),
+                format!(
+                    "{}..{}",
+                    info.effective_from,
+                    info.effective_to.map_or(String::new(), |d| d.to_string())
+                ),
+                info.domain.clone().unwrap_or_else(|| "-".into()),
+                v.item_count().to_string(),
+                v.rule_count().to_string(),
+                major.to_string(),
+                info.title.get(hazcheck::Lang::Zh).to_string(),
+            ]);
+        }
+    }
+    assert!(expected.len() >= 2, "the built-in rulesets have versions");
+    let got: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut cells: Vec<String> = r.iter().take(7).map(|c| c.to_string()).collect();
+            cells.push(r[7..].join(" "));
+            cells
+        })
+        .collect();
+    assert_eq!(got, expected, "{text}");
 }
 
 #[test]
@@ -322,15 +415,18 @@ fn diff_shows_level_changes_first_and_behaviour_over_a_corpus() {
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
-        lines[1].trim(),
-        "changed level c5.3: major → ordinary",
+        lines[..2],
+        ["level changes:", "  demo 2024: c5.3 major → ordinary"],
         "{text}"
     );
-    assert!(text.contains("changed parameter deep_pit: value"), "{text}");
-    assert!(text.contains("1 of 1 inspections change"), "{text}");
+    assert!(text.contains("      value: 5 m → 4 m"), "{text}");
+    assert!(
+        text.contains("corpus: 1 inspection, 1 evaluated with both sides, 1 of them changes"),
+        "{text}"
+    );
     let md = stdout(&hazcheck(&["diff", DEMO, new, "--format", "markdown"]));
     assert!(
-        md.contains("- **changed level `c5.3`: major → ordinary**"),
+        md.contains("| `demo` | 2024 | `c5.3` | major | **ordinary** |"),
         "{md}"
     );
     let json: serde_json::Value = serde_json::from_str(&stdout(&hazcheck(&[
@@ -343,7 +439,10 @@ fn diff_shows_level_changes_first_and_behaviour_over_a_corpus() {
         "tests/fixtures/demo/examples",
     ])))
     .expect("json");
-    assert_eq!(json["changes"][0]["kind"], "level");
+    assert_eq!(
+        json["rulesets"][0]["versions"][0]["changes"][0]["kind"],
+        "level"
+    );
     assert_eq!(json["corpus"]["changed"][0]["new_verdict"], "ordinary");
     let same = stdout(&hazcheck(&["diff", DEMO, DEMO]));
     assert!(same.contains("no change"), "{same}");

@@ -107,19 +107,24 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
-    /// Compare two versions of a ruleset: level changes first, then rules,
-    /// items, parameters and documents; with --corpus, behaviour too.
+    /// Compare rulesets version by version: level changes first, then
+    /// rules, items, parameters and documents with their old and new
+    /// values; with --corpus, behaviour too.
     Diff {
-        /// The old ruleset (file, folder or built-in id).
+        /// The old side: a ruleset file, a folder (every ruleset in it) or a
+        /// built-in id.
         old: String,
-        /// The new ruleset (file, folder or built-in id).
+        /// The new side: a ruleset file, a folder or a built-in id.
         new: String,
-        /// A folder of inspections to evaluate with both versions.
-        #[arg(long)]
-        corpus: Option<PathBuf>,
+        /// Folders (or files) of inspections to evaluate on both sides, each
+        /// with the version in force on its date.
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        corpus: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run ruleset test cases (files, or folders holding `tests/` folders).
     Test {
@@ -251,7 +256,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             new,
             corpus,
             format,
-        } => diff(&old, &new, corpus.as_deref(), format, out),
+            limits,
+        } => crate::diff_cmd::run(
+            &crate::diff_cmd::DiffArgs {
+                old: &old,
+                new: &new,
+                corpus: &corpus,
+                format,
+                limits: &limits.limits(),
+            },
+            out,
+        ),
         Command::Test {
             paths,
             format,
@@ -306,10 +321,30 @@ fn check(
             &outcome.sources,
             env!("CARGO_PKG_VERSION"),
         ),
-        CheckFormat::Junit => render::junit(&outcome.diagnostics, &outcome.sources, &outcome.files),
+        CheckFormat::Junit => render::junit(
+            &outcome.diagnostics,
+            &outcome.sources,
+            &outcome.files,
+            deny_warnings,
+        ),
     };
     out.write_all(text.as_bytes())?;
-    Ok(u8::from(errors > 0 || (deny_warnings && warnings > 0)))
+    let fails = errors > 0 || (deny_warnings && warnings > 0);
+    if fails && !matches!(format, CheckFormat::Human) {
+        // Standard output is a document that CI stores; the step's log
+        // still says why it failed.
+        let why = if errors == 0 {
+            " (warnings fail with --deny-warnings)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: {}{why}",
+            render::summary(errors, warnings, outcome.files.len())
+        );
+    }
+    Ok(u8::from(fails))
 }
 
 /// Loads a ruleset named by a built-in id or a path.
@@ -362,7 +397,7 @@ pub(crate) fn library_or_errors(outcome: LoadOutcome) -> Result<Library> {
 
 /// Reads an inspection, refusing to hold more than `max` bytes of it: a
 /// larger input is an error before it is read whole.
-fn read_input_limited(path: &Path, max: usize) -> Result<(String, String)> {
+pub(crate) fn read_input_limited(path: &Path, max: usize) -> Result<(String, String)> {
     let too_large = |name: &str| {
         let mut sources = SourceMap::new();
         let file = sources.add(name.to_string(), "");
@@ -565,135 +600,5 @@ fn list(out: &mut dyn Write) -> Result<u8> {
         }
     }
     out.write_all(s.as_bytes())?;
-    Ok(0)
-}
-
-/// The newest version of the only ruleset a library holds.
-fn newest(lib: &Library, spec: &str) -> Result<std::sync::Arc<hazcheck::Ruleset>> {
-    let ids: Vec<&str> = lib.ids().collect();
-    let id = match ids.as_slice() {
-        [one] => *one,
-        _ if !lib.versions(spec).is_empty() => spec,
-        _ => bail!(
-            "`{spec}` holds {} rulesets ({}); name one file",
-            ids.len(),
-            ids.join(", ")
-        ),
-    };
-    lib.versions(id)
-        .last()
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("`{spec}` holds no ruleset"))
-}
-
-fn diff(
-    old: &str,
-    new: &str,
-    corpus: Option<&Path>,
-    format: ReportFormat,
-    out: &mut dyn Write,
-) -> Result<u8> {
-    let a = newest(&load_ruleset(old)?, old)?;
-    let b = newest(&load_ruleset(new)?, new)?;
-    let changes = hazcheck::diff::compare(a.model(), b.model());
-    let mut behaviour = None;
-    if let Some(dir) = corpus {
-        let mut files = Vec::new();
-        for e in std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .flatten()
-        {
-            let p = e.path();
-            if p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-            {
-                files.push(p);
-            }
-        }
-        files.sort();
-        let mut inspections = Vec::new();
-        for f in &files {
-            let (name, text) = read_input(f)?;
-            let mut sources = SourceMap::new();
-            match Inspection::parse(&text, &name, &mut sources, &Limits::default()) {
-                Ok(i) => inspections.push((name, i)),
-                Err(d) => bail!(
-                    "{name} is not a valid inspection:\n{}",
-                    render::human(&d, &sources, false)
-                ),
-            }
-        }
-        behaviour = Some((
-            inspections.len(),
-            hazcheck::diff::corpus(&a, &b, &inspections),
-        ));
-    }
-    let title = format!(
-        "{} {} → {} {}",
-        a.info().id,
-        a.info().version,
-        b.info().id,
-        b.info().version
-    );
-    let text = match format {
-        ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                "old": {"id": a.info().id, "version": a.info().version},
-                "new": {"id": b.info().id, "version": b.info().version},
-                "changes": changes,
-                "corpus": behaviour.as_ref().map(|(n, c)| serde_json::json!({"inspections": n, "changed": c})),
-            }))?;
-            s.push('\n');
-            s
-        }
-        ReportFormat::Human | ReportFormat::Markdown => {
-            let md = format == ReportFormat::Markdown;
-            let mut s = if md {
-                format!("## Ruleset change: {title}\n\n")
-            } else {
-                format!("{title}\n")
-            };
-            if changes.is_empty() {
-                s.push_str("no change to rules, items, parameters or documents\n");
-            }
-            for c in &changes {
-                let line = if c.detail.is_empty() {
-                    format!("{} {} `{}`", c.change, c.kind, c.id)
-                } else {
-                    format!("{} {} `{}`: {}", c.change, c.kind, c.id, c.detail)
-                };
-                let line = if c.kind == "level" {
-                    format!("**{line}**")
-                } else {
-                    line
-                };
-                s.push_str(&if md {
-                    format!("- {line}\n")
-                } else {
-                    format!("  {}\n", line.replace("**", "").replace('`', ""))
-                });
-            }
-            if let Some((n, changed)) = &behaviour {
-                s.push_str(&format!(
-                    "{}{} of {n} inspections change\n",
-                    if md { "\n" } else { "" },
-                    changed.len()
-                ));
-                for c in changed {
-                    s.push_str(&format!(
-                        "{}{}: {} → {} (+{} −{})\n",
-                        if md { "- " } else { "  " },
-                        c.inspection,
-                        c.old_verdict,
-                        c.new_verdict,
-                        c.added.join(" "),
-                        c.removed.join(" ")
-                    ));
-                }
-            }
-            s
-        }
-    };
-    out.write_all(text.as_bytes())?;
     Ok(0)
 }

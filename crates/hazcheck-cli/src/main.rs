@@ -7,6 +7,7 @@
 
 mod batch_cmd;
 mod cli;
+mod diff_cmd;
 mod followup_cmd;
 mod limit_args;
 mod new_cmd;

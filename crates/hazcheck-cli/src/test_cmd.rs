@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use hazcheck::testing::{self, TestFile, TestRun};
+use hazcheck::testing::{self, CaseResult, Coverage, TestFile, TestRun};
 use hazcheck::{Limits, Loader, SourceMap};
 
 use crate::render;
@@ -67,6 +67,10 @@ pub fn run(
     }
     tests.sort();
     tests.dedup();
+    // The same file named twice (`a/tests/x.yaml` and `./a/tests/x.yaml`)
+    // runs once, so that every case has one identity in the output.
+    let mut seen = std::collections::BTreeSet::new();
+    tests.retain(|t| seen.insert(std::fs::canonicalize(t).unwrap_or_else(|_| t.clone())));
     if tests.is_empty() {
         bail!("no test files found (test cases live in `tests/` folders next to rulesets)");
     }
@@ -98,35 +102,13 @@ pub fn run(
     }
     let run = testing::run(&library, &files, &sources);
     let (passed, failed) = run.counts();
-    let below: Vec<String> = match min {
-        Some(min) => run
-            .coverage
-            .iter()
-            .flat_map(|c| {
-                let mut v = Vec::new();
-                if c.rule_percent() < min {
-                    v.push(format!(
-                        "{} {}: rule coverage {:.1}% is below {min}%",
-                        c.ruleset,
-                        c.version,
-                        c.rule_percent()
-                    ));
-                }
-                if c.clause_percent() < min {
-                    v.push(format!(
-                        "{} {}: clause coverage {:.1}% is below {min}%",
-                        c.ruleset,
-                        c.version,
-                        c.clause_percent()
-                    ));
-                }
-                v
-            })
-            .collect(),
+    let floors: Vec<Floor<'_>> = match min {
+        Some(min) => run.coverage.iter().map(|c| Floor::new(c, min)).collect(),
         None => Vec::new(),
     };
+    let below: Vec<String> = floors.iter().flat_map(|f| f.reasons.clone()).collect();
     let text = if junit {
-        junit_text(&run)
+        junit_text(&run, &floors, min)
     } else if human {
         human_text(&run, coverage, &below)
     } else {
@@ -146,7 +128,93 @@ pub fn run(
         s
     };
     out.write_all(text.as_bytes())?;
-    Ok(u8::from(failed > 0 || !below.is_empty()))
+    let fails = failed > 0 || !below.is_empty();
+    if fails && !human {
+        // Standard output is a document that CI stores; the step's log
+        // still says why it failed.
+        let mut err = std::io::stderr().lock();
+        if failed > 0 {
+            let _ = writeln!(err, "error: {failed} of {} cases failed", passed + failed);
+        }
+        for b in &below {
+            let _ = writeln!(err, "error: {b}");
+        }
+    }
+    Ok(u8::from(fails))
+}
+
+/// The coverage floor (`--min-coverage`) applied to one ruleset version.
+struct Floor<'a> {
+    coverage: &'a Coverage,
+    /// Why the version is below the floor, one line each; empty when not.
+    reasons: Vec<String>,
+}
+
+impl<'a> Floor<'a> {
+    fn new(c: &'a Coverage, min: f64) -> Floor<'a> {
+        let mut reasons = Vec::new();
+        if c.rule_percent() < min {
+            reasons.push(format!(
+                "{} {}: rule coverage {:.1}% is below {min}%",
+                c.ruleset,
+                c.version,
+                c.rule_percent()
+            ));
+        }
+        if c.clause_percent() < min {
+            reasons.push(format!(
+                "{} {}: clause coverage {:.1}% is below {min}%",
+                c.ruleset,
+                c.version,
+                c.clause_percent()
+            ));
+        }
+        Floor {
+            coverage: c,
+            reasons,
+        }
+    }
+}
+
+/// What a version's cases leave uncovered, one line each.
+fn gaps(c: &Coverage) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in &c.rules {
+        let what = match (r.fired, r.not_fired) {
+            (true, true) => continue,
+            (false, false) => "never fired, never decided",
+            (false, true) => "never fired",
+            (true, false) => "never seen not firing",
+        };
+        out.push(format!("rule {}: {what}", r.rule));
+    }
+    for cl in c.clauses.iter().filter(|cl| !cl.exercised) {
+        out.push(format!(
+            "clause {} {}: no case makes a rule citing it fire",
+            cl.document, cl.clause
+        ));
+    }
+    out
+}
+
+/// The lines that explain a failed case: each mismatch, the rules that
+/// fired and the answers evaluated.
+fn failure_lines(c: &CaseResult) -> Vec<String> {
+    let mut lines: Vec<String> = c.failures.iter().map(|m| format!("- {m}")).collect();
+    let fired = if c.fired.is_empty() {
+        "none".to_string()
+    } else {
+        c.fired.join(", ")
+    };
+    lines.push(format!("fired: {fired}"));
+    let answers: Vec<String> = c
+        .answers
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    lines.push(format!("answers: {}", answers.join(", ")));
+    lines
 }
 
 fn human_text(run: &TestRun, coverage: bool, below: &[String]) -> String {
@@ -162,18 +230,9 @@ fn human_text(run: &TestRun, coverage: bool, below: &[String]) -> String {
                 let _ = writeln!(s, "  ok      {}{version}", c.name);
             } else {
                 let _ = writeln!(s, "  FAILED  {}{version} (line {})", c.name, c.line);
-                for m in &c.failures {
-                    let _ = writeln!(s, "          - {m}");
+                for line in failure_lines(c) {
+                    let _ = writeln!(s, "          {line}");
                 }
-                let fired = if c.fired.is_empty() {
-                    "none".to_string()
-                } else {
-                    c.fired.join(", ")
-                };
-                let _ = writeln!(s, "          fired: {fired}");
-                let answers: Vec<String> =
-                    c.answers.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                let _ = writeln!(s, "          answers: {}", answers.join(", "));
             }
         }
     }
@@ -188,24 +247,8 @@ fn human_text(run: &TestRun, coverage: bool, below: &[String]) -> String {
                 c.rule_percent(),
                 c.clause_percent()
             );
-            for r in &c.rules {
-                if !(r.fired && r.not_fired) {
-                    let what = match (r.fired, r.not_fired) {
-                        (false, false) => "never fired, never decided",
-                        (false, true) => "never fired",
-                        _ => "never seen not firing",
-                    };
-                    let _ = writeln!(s, "    rule {}: {what}", r.rule);
-                }
-            }
-            for cl in &c.clauses {
-                if !cl.exercised {
-                    let _ = writeln!(
-                        s,
-                        "    clause {} {}: no case makes a rule citing it fire",
-                        cl.document, cl.clause
-                    );
-                }
+            for g in gaps(c) {
+                let _ = writeln!(s, "    {g}");
             }
         }
     }
@@ -217,7 +260,19 @@ fn human_text(run: &TestRun, coverage: bool, below: &[String]) -> String {
     s
 }
 
-fn junit_text(run: &TestRun) -> String {
+/// The JUnit class of a case or a coverage check: the ruleset and the
+/// version it ran against, so that the same case name in two versions'
+/// files stays apart.
+fn class_name(ruleset: &str, version: Option<&str>) -> String {
+    format!("hazcheck.{ruleset}.{}", version.unwrap_or("no-version"))
+}
+
+/// One suite per test file, with one test case per case, named
+/// `FILE: CASE` in class `hazcheck.RULESET.VERSION`, so every (class, name)
+/// pair is unique and stays the same from run to run. With a coverage
+/// floor, a last suite `coverage` holds one case per ruleset version that
+/// fails, with the gaps, when the version is below the floor.
+fn junit_text(run: &TestRun, floors: &[Floor<'_>], min: Option<f64>) -> String {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("hazcheck test");
     for f in &run.files {
@@ -228,11 +283,37 @@ fn junit_text(run: &TestRun) -> String {
             } else {
                 let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 st.set_message(c.failures.first().cloned().unwrap_or_default());
-                st.set_description(c.failures.join("\n"));
+                st.set_description(failure_lines(c).join("\n"));
                 st
             };
-            let mut tc = TestCase::new(c.name.clone(), status);
-            tc.set_classname(format!("hazcheck.{}", f.ruleset));
+            let mut tc = TestCase::new(format!("{}: {}", f.file, c.name), status);
+            tc.set_classname(class_name(&f.ruleset, c.version.as_deref()));
+            suite.add_test_case(tc);
+        }
+        report.add_test_suite(suite);
+    }
+    if let Some(min) = min {
+        let mut suite = TestSuite::new("coverage");
+        for fl in floors {
+            let c = fl.coverage;
+            let status = if fl.reasons.is_empty() {
+                TestCaseStatus::success()
+            } else {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                st.set_message(fl.reasons.join("; "));
+                st.set_description(gaps(c).join("\n"));
+                st
+            };
+            let mut tc = TestCase::new(
+                format!("coverage of {} {} is at least {min}%", c.ruleset, c.version),
+                status,
+            );
+            tc.set_classname(class_name(&c.ruleset, Some(&c.version)));
+            tc.set_system_out(format!(
+                "rules {:.1}%, clauses {:.1}%\n",
+                c.rule_percent(),
+                c.clause_percent()
+            ));
             suite.add_test_case(tc);
         }
         report.add_test_suite(suite);

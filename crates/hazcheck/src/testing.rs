@@ -7,7 +7,8 @@
 //! that a boundary table stays short. Running the cases also measures
 //! coverage: for every rule, whether some case saw it fire and some case
 //! saw it decided as not firing; for every cited clause, whether some case
-//! made a rule citing it fire.
+//! exercised it: a finding of a rule citing it, or a finding escalated or
+//! excepted through the escalation or exception that cites it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -102,9 +103,11 @@ pub struct CaseResult {
     pub verdict: Option<Verdict>,
     /// The rules that fired.
     pub fired: Vec<String>,
-    /// The answers it evaluated, for failure messages.
-    #[serde(skip)]
-    pub answers: Vec<(String, serde_json::Value)>,
+    /// For a failed case, the answers it evaluated (after `defaults` and
+    /// `base` layers), by item id: what led to the failure. `None` for a
+    /// passed case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<BTreeMap<String, serde_json::Value>>,
     /// Line of the case in its file.
     pub line: u32,
 }
@@ -129,7 +132,7 @@ pub struct Coverage {
     pub version: String,
     /// Per rule: fired somewhere, decided as not firing somewhere.
     pub rules: Vec<RuleCoverage>,
-    /// Per cited clause: some case made a rule citing it fire.
+    /// Per cited clause: whether some case exercised it.
     pub clauses: Vec<ClauseCoverage>,
 }
 
@@ -151,7 +154,9 @@ pub struct ClauseCoverage {
     pub document: String,
     /// The clause.
     pub clause: String,
-    /// Some case made a rule citing it fire.
+    /// Some case gave a finding of a rule citing it as `basis` or `also`,
+    /// escalated a finding through an escalation citing it, or excepted one
+    /// through an exception citing it.
     pub exercised: bool,
 }
 
@@ -186,7 +191,9 @@ fn percent(n: usize, total: usize) -> f64 {
 pub struct TestRun {
     /// Results per test file.
     pub files: Vec<FileResult>,
-    /// Coverage per ruleset version that has test cases.
+    /// Coverage of every version of every ruleset the library holds, in
+    /// id and then period order; a version that no case ran against is
+    /// listed too, with nothing covered.
     pub coverage: Vec<Coverage>,
 }
 
@@ -596,6 +603,7 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
 }
 
 fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
+    let errors_before = dec.diags.iter().filter(|d| d.is_error()).count();
     let mut m = dec.map(n, "an expectation")?;
     let verdict = dec.opt(&mut m, "verdict", verdict);
     let complete = dec
@@ -631,7 +639,7 @@ fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
             "input_diagnostics",
         ],
     );
-    Some(Expect {
+    let e = Expect {
         verdict,
         complete,
         findings,
@@ -641,7 +649,40 @@ fn expect(dec: &mut Decoder, n: &Node) -> Option<Expect> {
         excepted,
         input_diagnostics,
         span,
-    })
+    };
+    // A case that checks nothing passes whatever the ruleset does; unless
+    // a key was already reported as invalid, say so where it was written.
+    if e.checks_nothing() && dec.diags.iter().filter(|d| d.is_error()).count() == errors_before {
+        dec.diags.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                span,
+                "`expect` checks nothing, so the case could never fail",
+            )
+            .with_label("no expectation here")
+            .with_help(
+                "give at least one of `verdict`, `complete`, `findings`, `undetermined`, \
+                 or a non-empty `includes`, `absent`, `excepted` or `input_diagnostics`",
+            ),
+        );
+        return None;
+    }
+    Some(e)
+}
+
+impl Expect {
+    /// Whether nothing is checked: no key given, or only empty subset
+    /// lists (`includes: []` and the like hold for every report).
+    fn checks_nothing(&self) -> bool {
+        self.verdict.is_none()
+            && self.complete.is_none()
+            && self.findings.is_none()
+            && self.undetermined.is_none()
+            && self.includes.is_empty()
+            && self.absent.is_empty()
+            && self.excepted.is_empty()
+            && self.input_diagnostics.is_empty()
+    }
 }
 
 /// Runs the cases of several test files against a library and measures
@@ -656,7 +697,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
     for tf in files {
         let mut cases = Vec::new();
         for case in &tf.cases {
-            let answers: Vec<(String, serde_json::Value)> = case
+            let answers: BTreeMap<String, serde_json::Value> = case
                 .inspection
                 .answers
                 .iter()
@@ -704,11 +745,11 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     cases.push(CaseResult {
                         name: case.name.value.clone(),
                         passed: failures.is_empty(),
+                        answers: (!failures.is_empty()).then_some(answers),
                         failures,
                         version: Some(report.ruleset.version.clone()),
                         verdict: Some(report.verdict),
                         fired: report.findings.iter().map(|f| f.rule.clone()).collect(),
-                        answers,
                         line,
                     });
                 }
@@ -719,7 +760,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     version: None,
                     verdict: None,
                     fired: Vec::new(),
-                    answers,
+                    answers: Some(answers),
                     line,
                 }),
             }
@@ -1026,5 +1067,37 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:#?}");
         assert_eq!(errors[0].code, Code::InvalidDate);
         assert_eq!((errors[0].span.line, errors[0].span.column), (5, 22));
+    }
+
+    fn problems(text: &str) -> Vec<(Code, u32, String)> {
+        let mut sources = SourceMap::new();
+        match parse(text, "t.yaml", &mut sources, &Limits::default()) {
+            Ok(_) => Vec::new(),
+            Err(d) => d
+                .into_iter()
+                .map(|d| (d.code, d.span.line, d.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_expectation_that_checks_nothing_is_an_error_where_it_is_written() {
+        let text = "ruleset: demo\ndefaults: {date: 2025-01-01}\ncases:\n  - name: a\n    expect: {}\n  - name: b\n    expect: {includes: [], excepted: []}\n  - name: c\n    expect: {findings: []}\n";
+        let got = problems(text);
+        assert_eq!(
+            got.iter().map(|(c, l, _)| (*c, *l)).collect::<Vec<_>>(),
+            vec![(Code::InvalidValue, 5), (Code::InvalidValue, 7)],
+            "{got:?}"
+        );
+        assert!(got[0].2.contains("checks nothing"), "{got:?}");
+    }
+
+    #[test]
+    fn an_invalid_expectation_is_reported_once() {
+        let got = problems(
+            "ruleset: demo\ncases:\n  - {name: a, date: 2025-01-01, expect: {verdict: fine}}\n",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].2.contains("expected a verdict"), "{got:?}");
     }
 }

@@ -19,12 +19,19 @@ const CLASS_NAME: &str = "hazcheck.check";
 /// checked file, named after the file. A file with errors fails: the failure
 /// message counts the errors and its text is the plain [`super::human()`]
 /// rendering of all of that file's diagnostics. A file with only warnings
-/// passes and carries the rendered warnings as its standard output.
+/// passes and carries the rendered warnings as its standard output, unless
+/// `deny_warnings` is set: then warnings fail the file as errors do, since
+/// they fail the check (its exit code) as well.
 /// Diagnostics in a file that is not among `files` (an included module, say)
 /// get a test case of their own after the checked files, so that none is
 /// lost. No timestamps, durations or host names are written, so the same
 /// input always gives the same bytes.
-pub fn junit(diags: &[Diagnostic], sources: &SourceMap, files: &[String]) -> String {
+pub fn junit(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    files: &[String],
+    deny_warnings: bool,
+) -> String {
     let mut by_file: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
     for diag in diags {
         by_file
@@ -49,7 +56,7 @@ pub fn junit(diags: &[Diagnostic], sources: &SourceMap, files: &[String]) -> Str
     let mut suite = TestSuite::new(SUITE_NAME);
     for name in names {
         let file_diags = by_file.get(name).map_or(&[][..], Vec::as_slice);
-        suite.add_test_case(test_case(name, file_diags, sources));
+        suite.add_test_case(test_case(name, file_diags, sources, deny_warnings));
     }
     let mut report = Report::new(REPORT_NAME);
     report.add_test_suite(suite);
@@ -72,12 +79,29 @@ pub fn junit(diags: &[Diagnostic], sources: &SourceMap, files: &[String]) -> Str
     }
 }
 
-fn test_case(name: &str, diags: &[&Diagnostic], sources: &SourceMap) -> TestCase {
+fn test_case(
+    name: &str,
+    diags: &[&Diagnostic],
+    sources: &SourceMap,
+    deny_warnings: bool,
+) -> TestCase {
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let status = if errors > 0 {
+    let warnings = diags.len() - errors;
+    let fails = errors > 0 || (deny_warnings && warnings > 0);
+    let status = if fails {
+        let mut message = Vec::new();
+        if errors > 0 {
+            message.push(format!("{errors} {}", plural(errors, "error", "errors")));
+        }
+        if deny_warnings && warnings > 0 {
+            message.push(format!(
+                "{warnings} {} (--deny-warnings)",
+                plural(warnings, "warning", "warnings")
+            ));
+        }
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status
-            .set_message(format!("{errors} {}", plural(errors, "error", "errors")))
+            .set_message(message.join(", "))
             .set_description(render_all(diags.iter().copied(), sources, false));
         status
     } else {
@@ -85,7 +109,7 @@ fn test_case(name: &str, diags: &[&Diagnostic], sources: &SourceMap) -> TestCase
     };
     let mut case = TestCase::new(name, status);
     case.set_classname(CLASS_NAME);
-    if errors == 0 && !diags.is_empty() {
+    if !fails && !diags.is_empty() {
         case.set_system_out(render_all(diags.iter().copied(), sources, false));
     }
     case

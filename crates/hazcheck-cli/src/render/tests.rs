@@ -386,7 +386,7 @@ fn hostile_spans_never_panic() {
             let out = human(&diags, &sources, false);
             assert!(out.contains("hostile.yaml:"), "{start}..{end}: {out}");
             let _ = human(&diags, &sources, true);
-            let _ = junit(&diags, &sources, &[]);
+            let _ = junit(&diags, &sources, &[], false);
         }
     }
     let far = [hostile_diag(file, usize::MAX - 1, usize::MAX, u32::MAX)];
@@ -693,8 +693,8 @@ fn junit_report() {
     .map(String::from)
     .to_vec();
 
-    let xml = junit(&diags, &sources, &files);
-    assert_eq!(xml, junit(&diags, &sources, &files));
+    let xml = junit(&diags, &sources, &files, false);
+    assert_eq!(xml, junit(&diags, &sources, &files, false));
     assert!(!xml.contains("timestamp") && !xml.contains("hostname") && !xml.contains("time="));
 
     let doc = roxmltree::Document::parse(&xml).unwrap();
@@ -775,9 +775,62 @@ fn junit_report() {
 }
 
 #[test]
+fn junit_fails_warnings_when_they_are_denied() {
+    let mut sources = SourceMap::new();
+    let warned = sources.add("rulesets/warned.yaml", "name: 好\n");
+    let both = sources.add("rulesets/both.yaml", "name: 好\n");
+    let diags = vec![
+        Diagnostic::new(
+            Code::UnusedItem,
+            span_at(&sources, warned, 0, 4),
+            "item `name` is never read",
+        ),
+        Diagnostic::new(
+            Code::UnknownItem,
+            span_at(&sources, both, 0, 4),
+            "unknown item `x`",
+        ),
+        Diagnostic::new(
+            Code::MissingTranslation,
+            span_at(&sources, both, 6, 9),
+            "no English text",
+        ),
+    ];
+    let files = vec![
+        "rulesets/warned.yaml".to_string(),
+        "rulesets/both.yaml".to_string(),
+    ];
+    let messages = |deny| {
+        let xml = junit(&diags, &sources, &files, deny);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let failures: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .map(|n| n.attribute("message").unwrap_or_default().to_string())
+            .collect();
+        let total = doc.root_element().attribute("failures").map(String::from);
+        (failures, total)
+    };
+    assert_eq!(
+        messages(false),
+        (vec!["1 error".to_string()], Some("1".to_string()))
+    );
+    assert_eq!(
+        messages(true),
+        (
+            vec![
+                "1 warning (--deny-warnings)".to_string(),
+                "1 error, 1 warning (--deny-warnings)".to_string()
+            ],
+            Some("2".to_string())
+        )
+    );
+}
+
+#[test]
 fn junit_without_problems() {
     let files = vec!["a.yaml".to_string()];
-    let xml = junit(&[], &SourceMap::new(), &files);
+    let xml = junit(&[], &SourceMap::new(), &files, false);
     let doc = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(
         doc.descendants()
@@ -854,7 +907,7 @@ proptest! {
         let value: Value = serde_json::from_str(&json(&diags, &sources, &files)).unwrap();
         prop_assert_eq!(value["diagnostics"].as_array().unwrap().len(), diags.len());
         assert_valid_sarif(&sarif(&diags, &sources, "0.1.0"));
-        let xml = junit(&diags, &sources, &files);
+        let xml = junit(&diags, &sources, &files, false);
         prop_assert!(roxmltree::Document::parse(&xml).is_ok(), "{}", xml);
     }
 }
