@@ -1480,6 +1480,34 @@ impl<'a> Cx<'a> {
                 Some(o) => Some(self.num_operand(o, item)?),
                 None => None,
             };
+            // Constant ends (literals or constant parameters) that leave no
+            // number between them make a test that can never hold.
+            let constant = |n: &Option<Num>| match n {
+                Some(Num::Lit(d)) => Some(*d),
+                Some(Num::Param { param, factor }) => match self.m.parameters.get(*param) {
+                    Some(Parameter { value: Some(v), .. }) => match factor {
+                        Some(f) => v.value.checked_mul(*f),
+                        None => Some(v.value),
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let (Some(lo), Some(hi)) = (constant(&min), constant(&max))
+                && (lo > hi || (lo == hi && (r.min_exclusive || r.max_exclusive)))
+            {
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        span,
+                        format!(
+                            "no number lies in this range (from {lo} to {hi}): the test never holds"
+                        ),
+                    )
+                    .with_help("check the order of `min` and `max`, and which end is exclusive"),
+                );
+                return None;
+            }
             let label = format!(
                 "{id} in {}{}, {}{}",
                 if r.min_exclusive { "(" } else { "[" },

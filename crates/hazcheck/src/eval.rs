@@ -340,7 +340,11 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
     };
     let val = match (item.kind, a) {
         (ItemType::YesNo, Answer::Bool(b)) => Val::Bool(*b),
-        (ItemType::YesNo, Answer::Text(t)) if t == "yes" || t == "no" => Val::Bool(t == "yes"),
+        // Spaces around an answer typed into a form or a spreadsheet cell
+        // carry no meaning (text answers keep theirs).
+        (ItemType::YesNo, Answer::Text(t)) if matches!(t.trim(), "yes" | "no") => {
+            Val::Bool(t.trim() == "yes")
+        }
         (ItemType::YesNo, _) => return wrong("yes or no"),
         (ItemType::Number | ItemType::Count, Answer::Number(d)) => Val::Num(*d),
         (ItemType::Number | ItemType::Count, Answer::Text(t)) => match Decimal::parse(t.trim()) {
@@ -354,24 +358,26 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
         },
         (ItemType::Number, _) => return wrong("a number"),
         (ItemType::Count, _) => return wrong("a whole number"),
-        (ItemType::Choice, Answer::Text(t)) => match item.options.iter().position(|o| o == t) {
-            Some(i) => Val::Opt(i),
-            None => {
-                return Err((
-                    Code::AnswerUnknownOption,
-                    format!(
-                        "item `{}` has no option `{t}`; its options are: {}",
-                        item.id,
-                        item.options.join(", ")
-                    ),
-                ));
+        (ItemType::Choice, Answer::Text(t)) => {
+            match item.options.iter().position(|o| o == t.trim()) {
+                Some(i) => Val::Opt(i),
+                None => {
+                    return Err((
+                        Code::AnswerUnknownOption,
+                        format!(
+                            "item `{}` has no option `{t}`; its options are: {}",
+                            item.id,
+                            item.options.join(", ")
+                        ),
+                    ));
+                }
             }
-        },
+        }
         (ItemType::Choice, _) => return wrong("one option id"),
         (ItemType::MultiChoice, Answer::List(list)) => {
             let mut out = Vec::with_capacity(list.len());
             for t in list {
-                match item.options.iter().position(|o| o == t) {
+                match item.options.iter().position(|o| o == t.trim()) {
                     Some(i) => {
                         if !out.contains(&i) {
                             out.push(i);
@@ -392,12 +398,12 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
             Val::Multi(out)
         }
         (ItemType::MultiChoice, _) => return wrong("a list of option ids"),
-        (ItemType::Date, Answer::Text(t)) => match Date::parse(t) {
+        (ItemType::Date, Answer::Text(t)) => match Date::parse(t.trim()) {
             Ok(d) => Val::Date(d),
             Err(e) => return Err((Code::AnswerType, format!("item `{}`: {e}", item.id))),
         },
         (ItemType::Date, _) => return wrong("a date (YYYY-MM-DD)"),
-        (ItemType::Time, Answer::Text(t)) => match crate::date::TimeOfDay::parse(t) {
+        (ItemType::Time, Answer::Text(t)) => match crate::date::TimeOfDay::parse(t.trim()) {
             Ok(d) => Val::Time(d),
             Err(e) => return Err((Code::AnswerType, format!("item `{}`: {e}", item.id))),
         },
@@ -1505,6 +1511,15 @@ rules:
             want,
             "{rule} with {answers} on {date}"
         );
+    }
+
+    #[test]
+    fn spaces_around_typed_answers_do_not_matter() {
+        check("2025-01-01", "{a: \" no \"}", "r-is", "fired");
+        check("2025-01-01", "{a: \" N/A \"}", "r-is", "not_applicable");
+        check("2025-01-01", "{tags: [\" q\"]}", "r-in", "fired");
+        check("2025-03-29", "{d1: \"2025-02-28 \"}", "r-older", "fired");
+        check("2025-01-01", "{t1: \" 02:00\"}", "r-time", "fired");
     }
 
     #[test]

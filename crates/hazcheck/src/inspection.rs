@@ -121,9 +121,10 @@ impl Serialize for Answer {
 }
 
 impl Answer {
-    /// Whether this is the "not applicable" answer (`n/a`, any case).
+    /// Whether this is the "not applicable" answer (`n/a`, any case, with
+    /// or without spaces around it).
     pub fn is_na(&self) -> bool {
-        matches!(self, Answer::Text(t) if t.eq_ignore_ascii_case("n/a"))
+        matches!(self, Answer::Text(t) if t.trim().eq_ignore_ascii_case("n/a"))
     }
 
     /// The answer as JSON, for reports.
