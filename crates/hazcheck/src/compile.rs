@@ -2123,6 +2123,58 @@ fn duration_label(d: &Duration) -> String {
 /// the scalar starts, which works for plain, quoted and block scalars alike;
 /// when it cannot be found (escapes in a quoted string), the scalar's own
 /// start is used.
+/// The place in the file of a position in a script whose lines were
+/// joined when the YAML was read: the same number of non-blank characters
+/// into the scalar's content.
+fn folded_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) -> Option<Span> {
+    let text: &str = &sources.get(s.span.file)?.text;
+    let offset: usize = s
+        .value
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let in_line = s.value.get(offset..)?;
+    let at = offset
+        + in_line
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(in_line.len(), |(b, _)| b);
+    let wanted = s
+        .value
+        .get(..at)?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    let mut content = s.span.start.min(text.len());
+    // A block scalar's content starts on the line after its indicator; a
+    // quoted one after its quote.
+    match text.get(content..)?.chars().next()? {
+        '>' | '|' => content += text.get(content..)?.find('\n')? + 1,
+        '"' | '\'' => content += 1,
+        _ => {}
+    }
+    let mut seen = 0;
+    for (b, c) in text.get(content..)?.char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if seen == wanted {
+            let start = content + b;
+            let (l, c) = sources.line_col(s.span.file, start);
+            return Some(Span {
+                file: s.span.file,
+                start,
+                end: start,
+                line: l,
+                column: c,
+            });
+        }
+        seen += 1;
+    }
+    None
+}
+
 fn script_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) -> Span {
     let mut span = s.span;
     span.end = span.start;
@@ -2142,7 +2194,10 @@ fn script_span(sources: &SourceMap, s: &Sp<String>, line: usize, column: usize) 
         return span;
     };
     let Some(found) = rest.find(needle) else {
-        return span;
+        // A folded (`>`) or multi-line flow scalar joins its lines, so no
+        // line of the script stands in the file as it is. Its characters
+        // other than white space still do, in order: count them.
+        return folded_span(sources, s, line, column).unwrap_or(span);
     };
     // Column counts characters of the script line, including its leading
     // spaces, which are already skipped in `needle`.
