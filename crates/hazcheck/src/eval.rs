@@ -463,6 +463,7 @@ fn describe(a: &Answer) -> String {
         Answer::Text(t) => format!("\"{}\"", crate::decode::truncate(t, 40)),
         Answer::List(_) => "a list".to_string(),
         Answer::Unanswered => "no answer".to_string(),
+        Answer::Malformed(found) => found.clone(),
     }
 }
 
@@ -1855,6 +1856,59 @@ rules:
         prop_oneof![Just(True), Just(False), Just(Unknown)]
     }
 
+    /// A yes/no answer, or none.
+    fn answer3() -> impl Strategy<Value = Option<bool>> {
+        prop::option::of(any::<bool>())
+    }
+
+    /// An item id of the test ruleset, or one it does not have (`zz…`).
+    fn item_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "a", "b", "c", "x", "y", "n", "kind", "tags", "d1", "t1", "s"
+            ])
+            .prop_map(str::to_string),
+            "zz[a-z]{1,3}",
+        ]
+    }
+
+    /// Any JSON value an app might send as an answer.
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value as V;
+        let leaf = prop_oneof![
+            Just(V::Null),
+            any::<bool>().prop_map(V::Bool),
+            any::<i64>().prop_map(V::from),
+            any::<u64>().prop_map(V::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(V::Null, V::Number)),
+            prop_oneof![
+                Just("yes"),
+                Just("no"),
+                Just("n/a"),
+                Just(" N/A "),
+                Just("high"),
+                Just("q"),
+                Just("2024-02-29"),
+                Just("2023-02-29"),
+                Just("02:00"),
+                Just("24:00"),
+                Just("DH-1234"),
+                Just("1e400"),
+                Just("１２"),
+                Just("")
+            ]
+            .prop_map(|s| V::String(s.to_string())),
+            ".{0,12}".prop_map(V::String),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(V::Array),
+                prop::collection::btree_map("[a-z]{1,3}", inner, 0..3)
+                    .prop_map(|m| V::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
         #[test]
         fn kleene_laws_hold(a in kleene(), b in kleene(), c in kleene()) {
@@ -1877,40 +1931,88 @@ rules:
         }
 
         #[test]
-        fn evaluation_never_panics_and_is_deterministic(
-            a in prop::option::of(prop_oneof![Just("yes"), Just("no"), Just("n/a"), Just("maybe"), Just("3")]),
-            x in prop::option::of(any::<f64>()),
-            n in prop::option::of(-5i64..100),
-            kind in prop::option::of(prop_oneof![Just("high"), Just("low"), Just("other")]),
-            s in prop::option::of(".{0,20}"),
-            d in prop::option::of(prop_oneof![Just("2024-02-29".to_string()), Just("2023-02-29".to_string()), "[0-9]{4}-[0-9]{2}-[0-9]{2}"]),
+        fn evaluation_never_panics_is_deterministic_and_consistent(
+            answers in prop::collection::btree_map(item_key(), any_json(), 0..12),
         ) {
-            let mut answers = serde_json::Map::new();
-            if let Some(a) = a { answers.insert("a".into(), a.into()); }
-            if let Some(x) = x { answers.insert("x".into(), serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)); }
-            if let Some(n) = n { answers.insert("n".into(), n.into()); }
-            if let Some(k) = kind { answers.insert("kind".into(), k.into()); }
-            if let Some(s) = s { answers.insert("s".into(), s.into()); }
-            if let Some(d) = d { answers.insert("d1".into(), d.into()); }
             let json = serde_json::json!({"ruleset": "t", "date": "2025-01-01", "answers": answers});
             let lib = library();
-            if let Ok(i) = Inspection::from_json(&json, crate::FileId(0), &Limits::default()) {
-                let r1 = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
-                let r2 = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
-                prop_assert_eq!(r1.to_json(), r2.to_json());
+            // Only the structure can make an inspection invalid; answers of
+            // any shape are checked against their items and reported.
+            let i = Inspection::from_json(&json, crate::FileId(0), &Limits::default());
+            prop_assert!(i.is_ok(), "{:?}", i.err());
+            let i = i.unwrap();
+            let r1 = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+            let r2 = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
+            prop_assert_eq!(r1.to_json(), r2.to_json());
+            // The counts and the verdict agree with the lists.
+            let majors = r1.findings.iter().filter(|f| f.level == crate::Level::Major).count();
+            prop_assert_eq!(r1.counts.major, majors);
+            prop_assert_eq!(r1.counts.ordinary, r1.findings.len() - majors);
+            prop_assert_eq!(r1.counts.undetermined, r1.undetermined.len());
+            prop_assert_eq!(r1.counts.excepted, r1.excepted.len());
+            let want = if majors > 0 {
+                Verdict::Major
+            } else if !r1.findings.is_empty() {
+                Verdict::Ordinary
+            } else if r1.undetermined.is_empty() {
+                Verdict::Clear
+            } else {
+                Verdict::Incomplete
+            };
+            prop_assert_eq!(r1.verdict, want);
+            // Every answer given to an unknown item is reported, none lost.
+            for key in answers.keys().filter(|k| k.starts_with("zz")) {
+                prop_assert!(r1.input_diagnostics.iter().any(|d| &d.item == key), "{key}");
             }
         }
 
         #[test]
-        fn at_least_is_monotone(flags in prop::collection::vec(any::<bool>(), 3)) {
-            // Turning one more member true never turns a finding off.
+        fn rules_follow_kleene_logic(a in answer3(), b in answer3(), c in answer3()) {
+            // r-all is `a is yes and b is yes`, r-any `b is yes or c is yes`.
             let lib = library();
-            let answer = |v: bool| if v { "no" } else { "yes" };
-            let base = format!("{{kind: high, a: {}, b: {}, c: {}}}", answer(flags[0]), answer(flags[1]), answer(flags[2]));
-            let before = outcome(&lib, "2025-01-01", &base, "r-atleast");
-            let more = format!("{{kind: high, a: no, b: {}, c: {}}}", answer(flags[1]), answer(flags[2]));
-            let after = outcome(&lib, "2025-01-01", &more, "r-atleast");
-            if before == "fired" { prop_assert_eq!(after, "fired"); }
+            let mut m = Vec::new();
+            for (k, v) in [("a", a), ("b", b), ("c", c)] {
+                if let Some(v) = v { m.push(format!("{k}: {}", if v { "yes" } else { "no" })); }
+            }
+            let answers = format!("{{{}}}", m.join(", "));
+            let leaf = |v: Option<bool>| v.map_or(Unknown, Truth::from_bool);
+            let got = |rule: &str| match outcome(&lib, "2025-01-01", &answers, rule).as_str() {
+                "fired" => True,
+                "passed" => False,
+                _ => Unknown,
+            };
+            prop_assert_eq!(got("r-all"), Truth::all([leaf(a), leaf(b)]));
+            prop_assert_eq!(got("r-any"), Truth::any([leaf(b), leaf(c)]));
+        }
+
+        #[test]
+        fn at_least_is_monotone(
+            low in prop::collection::vec(answer3(), 3),
+            raise in prop::collection::vec(any::<bool>(), 3),
+            kind in prop::option::of(prop_oneof![Just("high"), Just("low")]),
+        ) {
+            // Members are "x is no" (a member holds when answered no). With
+            // each member moved up (no answer to "no", "yes" to no answer),
+            // never down, the count can only go up: an outcome never drops
+            // from fired, nor from undetermined to passed.
+            let lib = library();
+            let up = |v: Option<bool>, r: bool| match (v, r) {
+                (Some(true), true) => None,
+                (None, true) => Some(false),
+                (v, _) => v,
+            };
+            let high: Vec<Option<bool>> = low.iter().zip(&raise).map(|(v, r)| up(*v, *r)).collect();
+            let text = |vals: &[Option<bool>]| {
+                let mut m: Vec<String> = kind.iter().map(|k| format!("kind: {k}")).collect();
+                for (k, v) in ["a", "b", "c"].iter().zip(vals) {
+                    if let Some(v) = v { m.push(format!("{k}: {}", if *v { "yes" } else { "no" })); }
+                }
+                format!("{{{}}}", m.join(", "))
+            };
+            let rank = |o: String| match o.as_str() { "passed" => 0, "undetermined" => 1, _ => 2 };
+            let before = rank(outcome(&lib, "2025-01-01", &text(&low), "r-atleast"));
+            let after = rank(outcome(&lib, "2025-01-01", &text(&high), "r-atleast"));
+            prop_assert!(after >= before, "{} then {}", text(&low), text(&high));
         }
     }
 }

@@ -106,6 +106,12 @@ pub enum Answer {
     /// Written but left empty (`item:` or `item: null`): the answer is
     /// missing, but the item id is still checked.
     Unanswered,
+    /// An answer of a shape no item takes (a mapping, a list holding more
+    /// than option ids), with what was found. Checked against its item it
+    /// is an input diagnostic and counts as missing, like any answer of
+    /// the wrong type; it is written out as `null`.
+    #[schemars(skip)]
+    Malformed(String),
 }
 
 impl Serialize for Answer {
@@ -115,7 +121,7 @@ impl Serialize for Answer {
             Answer::Number(d) => d.serialize(s),
             Answer::Text(t) => s.serialize_str(t),
             Answer::List(l) => l.serialize(s),
-            Answer::Unanswered => s.serialize_unit(),
+            Answer::Unanswered | Answer::Malformed(_) => s.serialize_unit(),
         }
     }
 }
@@ -422,34 +428,22 @@ fn answer(dec: &mut Decoder, node: &Node, item: &str, limits: &Limits) -> Option
         }
         NodeKind::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
+            let mut odd = None;
             for n in items {
                 match n.as_str() {
                     Some(s) if s.chars().count() <= limits.max_answer_len => {
                         out.push(s.to_string())
                     }
                     Some(s) => too_long(dec, n.span, s.chars().count()),
-                    None => dec.error(
-                        Code::AnswerType,
-                        n.span,
-                        format!(
-                            "answer to `{item}`: a list holds option ids, found {}",
-                            n.type_name()
-                        ),
-                    ),
+                    None => odd = odd.or(Some(n.type_name())),
                 }
             }
-            Some(Answer::List(out))
+            Some(match odd {
+                Some(found) => Answer::Malformed(format!("a list holding {found}")),
+                None => Answer::List(out),
+            })
         }
-        NodeKind::Map(_) => {
-            dec.error(
-                Code::AnswerType,
-                node.span,
-                format!(
-                    "answer to `{item}` is a mapping; answers are yes/no, numbers, strings or lists"
-                ),
-            );
-            None
-        }
+        NodeKind::Map(_) => Some(Answer::Malformed("a mapping".to_string())),
     }
 }
 
