@@ -1,5 +1,6 @@
 //! The documents that show commands run them: every ```console block of
-//! docs/tutorial.md, README.md, docs/embedding.md and the README.md of the
+//! docs/tutorial.md, README.md, docs/embedding.md, docs/ruleset-format.md
+//! and the README.md of the
 //! forest-fire, flood-control, tourist-site, road-transport and common-tasks
 //! rulesets is executed and its output compared, byte for byte, with what the
 //! binary prints.
@@ -294,6 +295,11 @@ fn the_tutorial_runs_as_written() {
 #[test]
 fn the_readme_tour_runs_as_written() {
     check_doc(&root().join("README.md"), &root(), None);
+}
+
+#[test]
+fn the_format_guide_starts_with_a_real_report() {
+    check_doc(&root().join("docs/ruleset-format.md"), &root(), None);
 }
 
 #[test]
