@@ -180,6 +180,14 @@ pub fn compare(old: &RulesetFile, new: &RulesetFile) -> Vec<Change> {
             detail: "default deadlines".into(),
         });
     }
+    if json(&old.follow_up) != json(&new.follow_up) {
+        out.push(Change {
+            kind: "meta",
+            change: "changed",
+            id: "follow_up".into(),
+            detail: "follow-up escalation settings".into(),
+        });
+    }
     out
 }
 
@@ -244,5 +252,26 @@ mod erased {
         fn to_json(&self) -> serde_json::Value {
             serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FollowUpPolicy;
+
+    #[test]
+    fn changed_follow_up_settings_are_listed() {
+        let old = RulesetFile::default();
+        let new = RulesetFile {
+            follow_up: Some(FollowUpPolicy {
+                repeated_open: Some(3),
+                ..FollowUpPolicy::default()
+            }),
+            ..RulesetFile::default()
+        };
+        let ids: Vec<String> = compare(&old, &new).into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["follow_up"]);
+        assert!(compare(&new, &new).is_empty());
     }
 }
