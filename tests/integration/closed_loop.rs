@@ -37,15 +37,6 @@ fn json(o: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(o)).expect("JSON output")
 }
 
-/// The ```text blocks of docs/closed-loop.md, in order.
-fn doc_outputs() -> Vec<String> {
-    let doc = std::fs::read_to_string(root().join("docs/closed-loop.md")).expect("read doc");
-    doc.split("```text\n")
-        .skip(1)
-        .filter_map(|b| b.split("```").next().map(String::from))
-        .collect()
-}
-
 fn statuses(f: &Value) -> Vec<(String, String)> {
     f["matches"]
         .as_array()
@@ -102,9 +93,9 @@ fn three_visits_of_one_site() {
     let v2: Value = serde_json::from_str(&std::fs::read_to_string(&p2).expect("read")).expect("v2");
     let v3: Value = serde_json::from_str(&std::fs::read_to_string(&p3).expect("read")).expect("v3");
 
-    // Visit 2, two weeks later: the power was fixed; the edges and the
-    // nets are past their 2025-03-10 due date; the monitoring is due on
-    // 2025-04-02.
+    // Visit 2, two weeks later: the power was fixed; the edges are past
+    // the 3 days the team gave them (due 2025-03-06), the nets past their
+    // 2025-03-10 due date; the monitoring is due on 2025-04-02.
     assert_eq!(
         statuses(&v2),
         pairs(&[
@@ -132,8 +123,40 @@ fn three_visits_of_one_site() {
     assert_eq!(v2["escalate"][0]["rule"], "ord.edge");
     assert_eq!(v2["escalate"][0]["reason"], "overdue_major");
     // The due date stays the first visit's, not the escalated finding's.
-    assert_eq!(v2["matches"][1]["due"], "2025-03-10");
+    assert_eq!(v2["matches"][1]["due"], "2025-03-06");
     assert_eq!(edge["due"], "2025-04-16");
+    assert_eq!(edge["deadline_from"], "ruleset");
+    // The settings used: the defaults, since site-safety has no
+    // `follow_up` section.
+    assert_eq!(
+        v2["policy"],
+        serde_json::json!({"overdue_major": true, "repeated_open": 2})
+    );
+    let v1: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("visit-1.json")).expect("read"))
+            .expect("v1");
+    let deadlines: Vec<(String, Value, Value)> = v1["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["due"].clone(),
+                f["deadline_from"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deadlines,
+        [
+            ("maj.monitoring", "2025-04-02", "ruleset"),
+            ("ord.edge", "2025-03-06", "inspection_rule"),
+            ("ord.nets", "2025-03-10", "ruleset"),
+            ("ord.power", "2025-03-10", "ruleset"),
+        ]
+        .map(|(r, d, f)| (r.to_string(), Value::from(d), Value::from(f)))
+    );
 
     // Visit 3: the edges are fixed, the nets are open at a second follow-up
     // in a row, the monitoring is overdue, the power is wrong again (a new
@@ -220,25 +243,35 @@ fn three_visits_of_one_site() {
     );
     assert!(stdout(&md).contains("- [ ] set the deadline"));
 
-    // The visit-2 output shown in docs/closed-loop.md is what the command
-    // prints.
+    // `--repeated-open` overrides the ruleset: with 1, the nets are
+    // flagged at the first follow-up already.
     let v1 = dir.join("visit-1.json").to_string_lossy().into_owned();
-    let shown = hazcheck(&[
-        "follow-up",
-        "--ruleset",
-        RULESETS,
-        "--previous",
-        &v1,
-        VISITS[1],
-        "--lang",
-        "en",
-    ]);
-    let docs = doc_outputs();
-    assert!(
-        stdout(&shown).contains(&docs[0]),
-        "docs/closed-loop.md shows another visit-2 output than:\n{}",
-        stdout(&shown)
+    let visit_2 = |extra: &[&str]| {
+        let args = ["follow-up", "--ruleset", RULESETS, "--previous", &v1];
+        hazcheck(&[&args[..], &[VISITS[1]], extra].concat())
+    };
+    let once = json(&visit_2(&["--format", "json", "--repeated-open", "1"]));
+    let flagged: Vec<(&str, &str)> = once["escalate"]
+        .as_array()
+        .expect("escalate")
+        .iter()
+        .map(|e| {
+            (
+                e["rule"].as_str().unwrap_or_default(),
+                e["reason"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            ("ord.edge", "overdue_major"),
+            ("ord.nets", "repeatedly_open")
+        ]
     );
+    assert_eq!(once["policy"]["repeated_open"], 1);
+    let zero = visit_2(&["--repeated-open", "0"]);
+    assert_eq!(zero.status.code(), Some(2), "{}", stderr(&zero));
 
     // A report written before fields were added to format /1 (here
     // `ruleset.domain` and `counts.undetermined_exceptions`) still serves
@@ -259,6 +292,26 @@ fn three_visits_of_one_site() {
     // Exit 1 on escalation only when asked.
     let fail = hazcheck(&[&args[..], &["--fail-on-escalation"]].concat());
     assert_eq!(fail.status.code(), Some(1));
+}
+
+/// docs/closed-loop.md walks through the loop with the fixture visits; its
+/// commands run in a copy of `tests/fixtures/closed-loop/`, and what they
+/// print must be what the page shows.
+#[test]
+fn the_closed_loop_guide_runs_as_written() {
+    let dir = crate::support::scratch("closed-loop-guide");
+    crate::tutorial::check_doc(
+        &root().join("docs/closed-loop.md"),
+        &dir,
+        Some(&root().join("tests/fixtures")),
+    );
+    // The guide's last follow-up is the third visit of the chain.
+    let v3: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("visit-3.json")).expect("visit-3.json written"),
+    )
+    .expect("json");
+    assert_eq!(v3["history"].as_array().map(Vec::len), Some(3));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -302,10 +355,67 @@ fn follow_up_refuses_another_site_or_an_earlier_date() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("before the previous visit"),
+        stderr(&o).contains(
+            "this inspection on 2025-03-01 is not later than the last visit on 2025-03-03"
+        ),
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn follow_up_refuses_the_same_visit_twice() {
+    let dir = scratch("twice");
+    let [_, p2, _] = three_visits(&dir);
+    let prev = p2.to_string_lossy().into_owned();
+    let run = |inspection: &str| {
+        hazcheck(&[
+            "follow-up",
+            "--ruleset",
+            RULESETS,
+            "--previous",
+            &prev,
+            inspection,
+            "--format",
+            "json",
+        ])
+    };
+    // Visit 2 applied to its own result: it would count every hazard open
+    // once more and add visit 2 to the history again.
+    let o = run(VISITS[1]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}: inspection `JN-031-V2` is already visit 2 of the history (on 2025-03-17)\n",
+            VISITS[1]
+        )
+    );
+    assert!(stdout(&o).is_empty());
+    // Another inspection on the same day as the last visit.
+    let same_day = dir.join("same-day.yaml");
+    std::fs::write(
+        &same_day,
+        "ruleset: site-safety\ndate: 2025-03-17\nsite: {id: JN-2025-031}\nanswers: {edge_ok: yes}\n",
+    )
+    .expect("write");
+    let o = run(&same_day.to_string_lossy());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("this inspection on 2025-03-17 is not later than the last visit on 2025-03-17; a follow-up must come after every visit of the history"),
+        "{}",
+        stderr(&o)
+    );
+    // The next day is a visit.
+    std::fs::write(
+        &same_day,
+        "ruleset: site-safety\ndate: 2025-03-18\nsite: {id: JN-2025-031}\nanswers: {edge_ok: no, nets_ok: no, power_ok: yes, monitoring: no}\n",
+    )
+    .expect("write");
+    let f = json(&run(&same_day.to_string_lossy()));
+    assert_eq!(f["history"].as_array().map(Vec::len), Some(3));
+    assert_eq!(f["matches"][1]["rule"], "ord.edge");
+    assert_eq!(f["matches"][1]["open_visits"], 2);
 }
 
 #[test]
@@ -356,10 +466,6 @@ fn stats_of_the_three_visits() {
         &root().join("tests/fixtures/closed-loop/stats.out"),
         &stdout(&table),
     );
-    assert!(
-        stdout(&table).starts_with(&doc_outputs()[1]),
-        "docs/closed-loop.md shows another table"
-    );
     let csv = stdout(&hazcheck(&[
         "stats",
         &dir.to_string_lossy(),
@@ -368,11 +474,11 @@ fn stats_of_the_three_visits() {
     ]));
     assert!(csv.starts_with("dimension,key,ruleset,title,inspections,"));
     assert!(
-        csv.contains("\ntotal,total,,,3,1,5,2,3,2,3,2,2,40.0\n"),
+        csv.contains("\ntotal,total,,,3,1,5,2,3,2,3,2,0,2,40.0\n"),
         "{csv}"
     );
     assert!(
-        csv.contains("\nrule,ord.nets,site-safety,安全网缺失或破损,3,1,1,0,1,0,1,1,1,0.0\n"),
+        csv.contains("\nrule,ord.nets,site-safety,安全网缺失或破损,3,1,1,0,1,0,1,1,0,1,0.0\n"),
         "{csv}"
     );
 }
@@ -486,10 +592,12 @@ struct Hazard {
     ruleset: &'static str,
     rule: &'static str,
     found: i64,
-    level_major: bool,
-    due: i64,
+    major: bool,
+    due: Option<i64>,
     rectified: bool,
     escalated: bool,
+    /// Follow-ups in a row that found it still there.
+    open_visits: u32,
 }
 
 /// What the generator expects of one inspection.
@@ -504,6 +612,114 @@ struct Site {
     ruleset: &'static str,
     domain: &'static str,
     region: Option<String>,
+}
+
+/// What the generator knows of a fixture ruleset.
+struct Fixture {
+    id: &'static str,
+    domain: &'static str,
+    items: &'static [Item],
+    /// Its `deadlines` (ordinary, major), if it has them.
+    deadlines: Option<(i64, i64)>,
+    /// Its `follow_up` section: (overdue_major, repeated_open).
+    policy: (bool, u32),
+    /// Whether an overdue `ord.edge` escalates to major.
+    escalates_edge: bool,
+    /// The days by level a team orders when it sets them.
+    team_days: (i64, i64),
+}
+
+const SITE_SAFETY: Fixture = Fixture {
+    id: "site-safety",
+    domain: "construction",
+    items: SITE_ITEMS,
+    deadlines: Some((7, 30)),
+    policy: (true, 2),
+    escalates_edge: true,
+    team_days: (15, 60),
+};
+
+const FIRE_SAFETY: Fixture = Fixture {
+    id: "fire-safety",
+    domain: "forest-fire",
+    items: FIRE_ITEMS,
+    deadlines: None,
+    policy: (false, 1),
+    escalates_edge: false,
+    team_days: (10, 30),
+};
+
+/// A deadline set for one rule: days, or a due date (as a day number).
+#[derive(Clone, Copy)]
+enum RuleDue {
+    Days(i64),
+    Date(i64),
+}
+
+/// The deadlines a generated inspection sets.
+#[derive(Default)]
+struct Deadlines {
+    level: Option<(i64, i64)>,
+    rules: BTreeMap<&'static str, RuleDue>,
+}
+
+impl Deadlines {
+    /// Some days by level now and then; for some hazards a deadline of
+    /// their own, in days or as a date.
+    fn generate(rng: &mut Rng, f: &Fixture, day: i64, bad: &BTreeSet<&str>) -> Deadlines {
+        let mut d = Deadlines::default();
+        if rng.chance(if f.deadlines.is_none() { 50 } else { 20 }) {
+            d.level = Some(f.team_days);
+        }
+        for i in f.items {
+            if bad.contains(i.id) && rng.chance(10) {
+                let due = if rng.chance(50) {
+                    RuleDue::Days(3)
+                } else {
+                    RuleDue::Date(day + 20)
+                };
+                d.rules.insert(i.rule, due);
+            }
+        }
+        d
+    }
+
+    fn yaml(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some((o, m)) = self.level {
+            parts.push(format!("ordinary: {o}, major: {m}"));
+        }
+        if !self.rules.is_empty() {
+            let rules: Vec<String> = self
+                .rules
+                .iter()
+                .map(|(r, d)| match d {
+                    RuleDue::Days(n) => format!("{r}: {n}"),
+                    RuleDue::Date(x) => format!("{r}: {}", day(*x)),
+                })
+                .collect();
+            parts.push(format!("rules: {{{}}}", rules.join(", ")));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("deadlines: {{{}}}\n", parts.join(", "))
+        }
+    }
+
+    /// The due date of a finding of `rule` on `day`: the rule's own entry,
+    /// then the days by level, then the ruleset's (the fixtures' rules have
+    /// no deadline of their own).
+    fn due(&self, f: &Fixture, day: i64, rule: &str, major: bool) -> Option<i64> {
+        if let Some(d) = self.rules.get(rule) {
+            return Some(match d {
+                RuleDue::Days(n) => day + n,
+                RuleDue::Date(x) => *x,
+            });
+        }
+        let pick = |(o, m): (i64, i64)| if major { m } else { o };
+        self.level.or(f.deadlines).map(|d| day + pick(d))
+    }
 }
 
 fn day(d: i64) -> hazcheck::Date {
@@ -545,7 +761,7 @@ fn library() -> Library {
 }
 
 /// Expected counts of one row, in the order of the JSON fields.
-type Counts = [usize; 9];
+type Counts = [usize; 10];
 
 #[derive(Default)]
 struct Expect {
@@ -556,6 +772,7 @@ struct Expect {
     ordinary: usize,
     rectified: usize,
     overdue: usize,
+    no_due: usize,
     escalated: usize,
 }
 
@@ -570,6 +787,7 @@ impl Expect {
             self.rectified,
             self.hazards - self.rectified,
             self.overdue,
+            self.no_due,
             self.escalated,
         ]
     }
@@ -585,9 +803,108 @@ fn row_counts(row: &Value) -> Counts {
         "rectified",
         "open",
         "overdue",
+        "no_due",
         "escalated",
     ]
     .map(|k| row[k].as_u64().unwrap_or(u64::MAX) as usize)
+}
+
+/// A return visit to a site: decides what was fixed, what is still there
+/// and what is new, the way the follow-up must see it, and returns the
+/// inspection text. `carried` holds the hazards not seen rectified.
+#[allow(clippy::too_many_arguments)]
+fn return_visit(
+    rng: &mut Rng,
+    f: &Fixture,
+    s: usize,
+    d: i64,
+    id: &str,
+    site_yaml: &str,
+    carried: &mut Vec<usize>,
+    hazards: &mut Vec<Hazard>,
+    visits: &mut Vec<Visit>,
+) -> String {
+    let mut bad = BTreeSet::new();
+    let mut missing = BTreeSet::new();
+    let mut still = Vec::new();
+    let mut new = Vec::new();
+    for i in f.items {
+        match carried.iter().copied().find(|h| hazards[*h].rule == i.rule) {
+            Some(h) => {
+                if rng.chance(5) {
+                    // Not answered: unverified, not rectified, not flagged.
+                    missing.insert(i.id);
+                    hazards[h].escalated = false;
+                } else if rng.chance(50) {
+                    hazards[h].rectified = true;
+                    hazards[h].escalated = false;
+                    carried.retain(|x| *x != h);
+                } else {
+                    bad.insert(i.id);
+                    still.push((h, i));
+                }
+            }
+            None => {
+                if rng.chance(8) {
+                    bad.insert(i.id);
+                    new.push(i);
+                }
+            }
+        }
+    }
+    let deadlines = Deadlines::generate(rng, f, d, &bad);
+    let mut present = Vec::new();
+    for (h, i) in still {
+        let hz = &mut hazards[h];
+        // Overdue by the due date it had; the ruleset escalates an overdue
+        // edge; a deadline ordered for its rule now replaces the old one.
+        let overdue = hz.due.is_some_and(|due| due < d);
+        let now_major = i.major || (f.escalates_edge && i.rule == "ord.edge" && overdue);
+        let new_due = deadlines.due(f, d, i.rule, now_major);
+        hz.due = if deadlines.rules.contains_key(i.rule) {
+            new_due
+        } else {
+            hz.due.or(new_due)
+        };
+        let was_major = hz.major;
+        hz.major = now_major;
+        hz.open_visits += 1;
+        let major = was_major || now_major;
+        let (overdue_major, repeated_open) = f.policy;
+        hz.escalated = if overdue && major {
+            overdue_major
+        } else {
+            !major && hz.open_visits >= repeated_open
+        };
+        present.push((i.rule, now_major));
+    }
+    for i in new {
+        hazards.push(Hazard {
+            site: s,
+            ruleset: f.id,
+            rule: i.rule,
+            found: d,
+            major: i.major,
+            due: deadlines.due(f, d, i.rule, i.major),
+            rectified: false,
+            escalated: false,
+            open_visits: 0,
+        });
+        carried.push(hazards.len() - 1);
+        present.push((i.rule, i.major));
+    }
+    visits.push(Visit {
+        site: s,
+        day: d,
+        present,
+    });
+    format!(
+        "ruleset: {}\nid: {id}\ndate: {}\nsite: {site_yaml}\n{}answers: {{{}}}\n",
+        f.id,
+        day(d),
+        deadlines.yaml(),
+        answers(f.items, &bad, &missing)
+    )
 }
 
 #[test]
@@ -603,18 +920,17 @@ fn stats_over_ten_thousand_generated_reports() {
     let mut batch = String::new();
     let mut array = Vec::new();
     let mut followups = String::new();
-    std::fs::create_dir_all(dir.join("reports/nested")).expect("mkdir");
-    std::fs::create_dir_all(dir.join("dupes")).expect("mkdir");
+    for sub in ["reports/nested", "reports/chains", "dupes"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
     std::fs::write(dir.join("README.txt"), "not read: not JSON").expect("write");
-    let mut follow_up_count = 0;
+    let (mut follow_up_count, mut chain_count, mut plain_follow_up_reports) = (0, 0, 0);
     for s in 0..SITES {
-        let fire = rng.chance(40);
-        let (ruleset, domain, items, ord_days) = if fire {
-            ("fire-safety", "forest-fire", FIRE_ITEMS, 10)
+        let f = if rng.chance(40) {
+            &FIRE_SAFETY
         } else {
-            ("site-safety", "construction", SITE_ITEMS, 7)
+            &SITE_SAFETY
         };
-        let deadline = |major: bool| if major { 30 } else { ord_days };
         let (province, cities) = REGIONS[rng.below(REGIONS.len() as u64) as usize];
         let (city, counties) = cities[rng.below(cities.len() as u64) as usize];
         let county = counties[rng.below(counties.len() as u64) as usize];
@@ -629,8 +945,8 @@ fn stats_over_ten_thousand_generated_reports() {
             None => format!("{{id: S{s:05}, name: 场所{s}}}"),
         };
         sites.push(Site {
-            ruleset,
-            domain,
+            ruleset: f.id,
+            domain: f.domain,
             region,
         });
 
@@ -638,34 +954,40 @@ fn stats_over_ten_thousand_generated_reports() {
         let d1 = epoch + rng.below(150) as i64;
         let mut bad = BTreeSet::new();
         let mut missing = BTreeSet::new();
-        for i in items {
+        for i in f.items {
             if rng.chance(3) {
                 missing.insert(i.id);
             } else if rng.chance(i.percent) {
                 bad.insert(i.id);
             }
         }
+        let deadlines = Deadlines::generate(&mut rng, f, d1, &bad);
         let text = format!(
-            "ruleset: {ruleset}\nid: V1-{s}\ndate: {}\nsite: {site_yaml}\nanswers: {{{}}}\n",
+            "ruleset: {}\nid: V1-{s}\ndate: {}\nsite: {site_yaml}\n{}answers: {{{}}}\n",
+            f.id,
             day(d1),
-            answers(items, &bad, &missing)
+            deadlines.yaml(),
+            answers(f.items, &bad, &missing)
         );
         let report = lib
             .evaluate(&parse(&text), &EvalOptions::default())
             .expect("evaluate");
-        let first: Vec<usize> = items
+        assert!(report.input_diagnostics.is_empty(), "{text}");
+        let mut carried: Vec<usize> = f
+            .items
             .iter()
             .filter(|i| bad.contains(i.id))
             .map(|i| {
                 hazards.push(Hazard {
                     site: s,
-                    ruleset,
+                    ruleset: f.id,
                     rule: i.rule,
                     found: d1,
-                    level_major: i.major,
-                    due: d1 + deadline(i.major),
+                    major: i.major,
+                    due: deadlines.due(f, d1, i.rule, i.major),
                     rectified: false,
                     escalated: false,
+                    open_visits: 0,
                 });
                 hazards.len() - 1
             })
@@ -673,7 +995,8 @@ fn stats_over_ten_thousand_generated_reports() {
         visits.push(Visit {
             site: s,
             day: d1,
-            present: items
+            present: f
+                .items
                 .iter()
                 .filter(|i| bad.contains(i.id))
                 .map(|i| (i.rule, i.major))
@@ -682,16 +1005,19 @@ fn stats_over_ten_thousand_generated_reports() {
 
         // Where the report goes: batch lines (bare or wrapped), single
         // files, or one JSON array; a few are written twice.
+        let batch_line = |batch: &mut String, report: &hazcheck::Report, wrapped: bool| {
+            let value = serde_json::to_value(report).expect("value");
+            let line = if wrapped {
+                serde_json::json!({"line": s + 1, "report": value})
+            } else {
+                value
+            };
+            batch.push_str(&line.to_string());
+            batch.push('\n');
+        };
         match s % 10 {
             0..6 => {
-                let value = serde_json::to_value(&report).expect("value");
-                let line = if s % 2 == 0 {
-                    value
-                } else {
-                    serde_json::json!({"line": s + 1, "report": value})
-                };
-                batch.push_str(&line.to_string());
-                batch.push('\n');
+                batch_line(&mut batch, &report, s % 2 == 1);
                 if s < 70 && s % 10 == 0 {
                     std::fs::write(dir.join(format!("dupes/S{s:05}.json")), report.to_json())
                         .expect("write");
@@ -705,72 +1031,54 @@ fn stats_over_ten_thousand_generated_reports() {
             _ => array.push(serde_json::to_value(&report).expect("value")),
         }
 
-        // A return visit for about a third of the sites.
-        if !rng.chance(35) {
-            continue;
-        }
-        follow_up_count += 1;
-        let d2 = d1 + 1 + rng.below(45) as i64;
-        let mut bad2 = BTreeSet::new();
-        let mut missing2 = BTreeSet::new();
-        let mut present = Vec::new();
-        for i in items {
-            let carried = first.iter().copied().find(|h| hazards[*h].rule == i.rule);
-            match carried {
-                Some(h) => {
-                    if rng.chance(5) {
-                        // Not answered: unverified, not rectified.
-                        missing2.insert(i.id);
-                    } else if rng.chance(50) {
-                        hazards[h].rectified = true;
-                    } else {
-                        bad2.insert(i.id);
-                        let overdue = hazards[h].due < d2;
-                        // The fixture escalates an overdue edge to major.
-                        if i.rule == "ord.edge" && overdue {
-                            hazards[h].level_major = true;
-                        }
-                        hazards[h].escalated = overdue && hazards[h].level_major;
-                        present.push((i.rule, hazards[h].level_major));
-                    }
-                }
-                None => {
-                    if rng.chance(8) {
-                        bad2.insert(i.id);
-                        present.push((i.rule, i.major));
-                        hazards.push(Hazard {
-                            site: s,
-                            ruleset,
-                            rule: i.rule,
-                            found: d2,
-                            level_major: i.major,
-                            due: d2 + deadline(i.major),
-                            rectified: false,
-                            escalated: false,
-                        });
-                    }
-                }
+        // A return visit for about a third of the sites, and a second one
+        // for some of those, each the follow-up of the one before.
+        let mut previous = Previous::Report(Box::new(report));
+        let mut last = d1;
+        for (visit, chance) in [(2, 35), (3, 40)] {
+            if !rng.chance(chance) {
+                break;
             }
+            last += 1 + rng.below(45) as i64;
+            let text = return_visit(
+                &mut rng,
+                f,
+                s,
+                last,
+                &format!("V{visit}-{s}"),
+                &site_yaml,
+                &mut carried,
+                &mut hazards,
+                &mut visits,
+            );
+            let inspection = parse(&text);
+            let result = follow_up(&lib, &previous, &inspection, &FollowUpOptions::default())
+                .expect("follow-up");
+            if visit == 2 {
+                follow_up_count += 1;
+                followups.push_str(&serde_json::to_string(&result).expect("json"));
+                followups.push('\n');
+                // The team's own report of the same visit, evaluated
+                // without the previous visit, also among the inputs: the
+                // follow-up result accounts for it, nothing is counted
+                // twice.
+                if rng.chance(30) {
+                    plain_follow_up_reports += 1;
+                    let plain = lib
+                        .evaluate(&inspection, &EvalOptions::default())
+                        .expect("evaluate");
+                    batch_line(&mut batch, &plain, s % 2 == 0);
+                }
+            } else {
+                chain_count += 1;
+                std::fs::write(
+                    dir.join(format!("reports/chains/S{s:05}.json")),
+                    result.to_json(),
+                )
+                .expect("write");
+            }
+            previous = Previous::FollowUp(Box::new(result));
         }
-        visits.push(Visit {
-            site: s,
-            day: d2,
-            present,
-        });
-        let text = format!(
-            "ruleset: {ruleset}\nid: V2-{s}\ndate: {}\nsite: {site_yaml}\nanswers: {{{}}}\n",
-            day(d2),
-            answers(items, &bad2, &missing2)
-        );
-        let f = follow_up(
-            &lib,
-            &Previous::Report(Box::new(report)),
-            &parse(&text),
-            &FollowUpOptions::default(),
-        )
-        .expect("follow-up");
-        followups.push_str(&serde_json::to_string(&f).expect("json"));
-        followups.push('\n');
     }
     for i in 0..5 {
         batch.push_str(&format!(
@@ -838,12 +1146,13 @@ fn stats_over_ten_thousand_generated_reports() {
         let site = &sites[h.site];
         assert_eq!(site.ruleset, h.ruleset);
         let [p, c, k] = region_keys(&site.region);
-        let overdue = !h.rectified && h.due < as_of;
-        major_open += usize::from(h.level_major && !h.rectified);
+        let overdue = !h.rectified && h.due.is_some_and(|due| due < as_of);
+        let no_due = !h.rectified && h.due.is_none();
+        major_open += usize::from(h.major && !h.rectified);
         overdue_total += usize::from(overdue);
         for key in [
             ("total".to_string(), "total".to_string()),
-            ("level".into(), level_key(h.level_major)),
+            ("level".into(), level_key(h.major)),
             ("domain".into(), site.domain.to_string()),
             ("rule".into(), h.rule.to_string()),
             ("province".into(), p),
@@ -854,13 +1163,14 @@ fn stats_over_ten_thousand_generated_reports() {
             let e = rows.entry(key).or_default();
             e.sites.insert(h.site);
             e.hazards += 1;
-            if h.level_major {
+            if h.major {
                 e.major += 1;
             } else {
                 e.ordinary += 1;
             }
             e.rectified += usize::from(h.rectified);
             e.overdue += usize::from(overdue);
+            e.no_due += usize::from(no_due);
             e.escalated += usize::from(h.escalated && !h.rectified);
         }
     }
@@ -871,10 +1181,10 @@ fn stats_over_ten_thousand_generated_reports() {
 
     let o = hazcheck(&["stats", &dir.to_string_lossy(), "--format", "json"]);
     let s = json(&o);
-    assert_eq!(s["inputs"]["reports"], SITES + 7);
-    assert_eq!(s["inputs"]["follow_ups"], follow_up_count);
+    assert_eq!(s["inputs"]["reports"], SITES + 7 + plain_follow_up_reports);
+    assert_eq!(s["inputs"]["follow_ups"], follow_up_count + chain_count);
     assert_eq!(s["inputs"]["failed"], 5);
-    assert_eq!(s["inputs"]["duplicates"], 7);
+    assert_eq!(s["inputs"]["duplicates"], 7 + plain_follow_up_reports);
     assert_eq!(s["as_of"], day(as_of).to_string());
 
     let mut got: BTreeMap<(String, String), Counts> = BTreeMap::new();
@@ -894,7 +1204,7 @@ fn stats_over_ten_thousand_generated_reports() {
         assert_eq!(
             got.get(k),
             Some(w),
-            "row {k:?} (inspections, sites, hazards, major, ordinary, rectified, open, overdue, escalated)"
+            "row {k:?} (inspections, sites, hazards, major, ordinary, rectified, open, overdue, no_due, escalated)"
         );
     }
     assert_eq!(
@@ -902,10 +1212,19 @@ fn stats_over_ten_thousand_generated_reports() {
         want.keys().collect::<Vec<_>>()
     );
     let total = &rows[&("total".to_string(), "total".to_string())];
+    let fire = &rows[&("domain".to_string(), "forest-fire".to_string())];
     assert!(
-        total.hazards > 5_000 && total.rectified > 500 && total.escalated > 50,
-        "the generated set exercises every state: {:?}",
-        total.counts()
+        total.hazards > 5_000
+            && total.rectified > 500
+            && total.escalated > 50
+            && total.no_due > 100
+            && total.overdue > 100
+            && fire.escalated > 20
+            && chain_count > 500
+            && plain_follow_up_reports > 500,
+        "the generated set exercises every state: {:?}, forest fire {:?}, {chain_count} chains, {plain_follow_up_reports} plain reports of follow-ups",
+        total.counts(),
+        fire.counts()
     );
     let tenths = (total.rectified * 2000 + total.hazards) / (total.hazards * 2);
     assert_eq!(
@@ -916,7 +1235,8 @@ fn stats_over_ten_thousand_generated_reports() {
     assert_eq!(s["overdue"].as_array().map(Vec::len), Some(overdue_total));
     assert_eq!(s["by_domain"].as_array().map(Vec::len), Some(2));
 
-    // With a late as-of date every hazard not rectified is overdue.
+    // With a late as-of date every hazard not rectified and with a due
+    // date is overdue; those without one never are.
     let late = json(&hazcheck(&[
         "stats",
         &dir.to_string_lossy(),
@@ -925,7 +1245,10 @@ fn stats_over_ten_thousand_generated_reports() {
         "--as-of",
         "2026-01-01",
     ]));
-    assert_eq!(late["total"]["overdue"], total.hazards - total.rectified);
+    assert_eq!(
+        late["total"]["overdue"],
+        total.hazards - total.rectified - total.no_due
+    );
 
     // The CSV carries the same totals.
     let csv = stdout(&hazcheck(&[
@@ -938,8 +1261,8 @@ fn stats_over_ten_thousand_generated_reports() {
     let c = total.counts();
     assert!(
         line.starts_with(&format!(
-            "total,total,,,{},{},{},{},{},{},{},{},{},",
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+            "total,total,,,{},{},{},{},{},{},{},{},{},{},",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]
         )),
         "{line}"
     );

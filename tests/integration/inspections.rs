@@ -26,6 +26,7 @@ fn each_bad_answer_is_reported_with_its_code_and_treated_as_missing() {
         ("E0505", "pit.monitoring"),
         ("E0506", "guard.present"),
         ("E0509", "events.speedng"),
+        ("E0510", "deadlines.rules.no-gaurd"),
     ] {
         let file = std::fs::read_dir(root().join("tests/inspections"))
             .expect("dir")
@@ -43,6 +44,17 @@ fn each_bad_answer_is_reported_with_its_code_and_treated_as_missing() {
         // undetermined, so the verdict cannot be clear.
         assert_ne!(r["verdict"], "clear", "{code}");
     }
+}
+
+#[test]
+fn a_deadline_for_an_unknown_rule_is_not_used() {
+    let r = eval_json("tests/inspections/E0510-deadline-unknown-rule.yaml");
+    assert_eq!(
+        r["input_diagnostics"][0]["message"],
+        "ruleset `answers` 1 has no rule `no-gaurd` (line 7, column 15), so its deadline is not used; did you mean `no-guard`?"
+    );
+    assert_eq!(r["findings"][0]["rule"], "no-guard");
+    assert!(r["findings"][0].get("due").is_none(), "{r:#}");
 }
 
 #[test]

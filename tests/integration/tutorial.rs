@@ -1,9 +1,9 @@
 //! The documents that show commands run them: every ```console block of
 //! docs/tutorial.md, README.md, docs/embedding.md, docs/ruleset-format.md
-//! and the README.md of the
-//! forest-fire, flood-control, tourist-site, road-transport and common-tasks
-//! rulesets is executed and its output compared, byte for byte, with what the
-//! binary prints.
+//! and the README.md of the forest-fire, flood-control, tourist-site,
+//! road-transport and common-tasks rulesets (and of docs/closed-loop.md,
+//! from `closed_loop.rs`) is executed and its output compared, byte for
+//! byte, with what the binary prints.
 //!
 //! A console block holds commands (`$ hazcheck ...`) each followed by its
 //! output (standard output, then standard error, as a terminal shows them
@@ -239,7 +239,7 @@ fn run_doc(doc_path: &Path, dir: &Path, steps_dir: Option<&Path>) -> Replay {
     }
 }
 
-fn check_doc(doc: &Path, dir: &Path, steps: Option<&Path>) {
+pub(crate) fn check_doc(doc: &Path, dir: &Path, steps: Option<&Path>) {
     let replay = run_doc(doc, dir, steps);
     let mut problems = replay.other;
     if !replay.outputs.is_empty() {

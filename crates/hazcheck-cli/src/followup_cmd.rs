@@ -35,9 +35,10 @@ pub struct FollowUpArgs {
     /// Language of texts.
     #[arg(long, value_enum, default_value_t = LangArg::Zh)]
     lang: LangArg,
-    /// Flag an ordinary hazard still open at this many follow-ups in a row.
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    repeated_open: u32,
+    /// Flag an ordinary hazard still open at this many follow-ups in a row;
+    /// overrides the ruleset's `follow_up.repeated_open` (default 2).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    repeated_open: Option<u32>,
     /// Exit with 1 when a hazard is flagged for escalation.
     #[arg(long)]
     fail_on_escalation: bool,
@@ -69,6 +70,7 @@ pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
     let options = FollowUpOptions {
         eval: EvalOptions::default(),
         repeated_open: args.repeated_open,
+        overdue_major: None,
     };
     let result = follow_up(&library, &previous, &inspection, &options)
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -95,10 +97,6 @@ fn level_name(level: Level, lang: Lang) -> &'static str {
         Level::Major => t(lang, "重大", "major"),
         Level::Ordinary => t(lang, "一般", "ordinary"),
     }
-}
-
-fn date_or_dash(d: Option<hazcheck::Date>) -> String {
-    d.map_or_else(|| "-".to_string(), |d| d.to_string())
 }
 
 fn counts_line(f: &FollowUp, lang: Lang) -> String {
@@ -137,14 +135,13 @@ fn human(f: &FollowUp, lang: Lang) -> String {
     for m in &f.matches {
         let _ = write!(
             s,
-            "  [{}] {} — {} ({} {}, {} {}",
+            "  [{}] {} — {} ({} {}, {}",
             m.status.describe(lang),
             m.rule,
             m.title.get(lang),
             t(lang, "发现于", "found"),
             m.found,
-            t(lang, "整改期限", "due"),
-            date_or_dash(m.due),
+            due_text(m.due, lang),
         );
         match m.previous_level {
             Some(p) if p != m.level => {
@@ -211,6 +208,18 @@ fn human(f: &FollowUp, lang: Lang) -> String {
             }
         );
     }
+    let _ = writeln!(s, "\n{}", policy_line(f, lang));
+    if f.matches.iter().any(|m| m.due.is_none()) {
+        let _ = writeln!(
+            s,
+            "{}",
+            t(
+                lang,
+                "未设定整改期限的隐患不会逾期：检查记录、规则和规则集均未规定期限（检查记录可用 deadlines 规定）",
+                "a hazard with no due date is never overdue: neither the inspection, the rule nor the ruleset sets a deadline (the inspection can, under `deadlines`)"
+            )
+        );
+    }
     let _ = writeln!(
         s,
         "\n{}: {}",
@@ -218,6 +227,44 @@ fn human(f: &FollowUp, lang: Lang) -> String {
         counts_line(f, lang)
     );
     s
+}
+
+/// The due date of a match, or that it has none.
+fn due_text(due: Option<hazcheck::Date>, lang: Lang) -> String {
+    match due {
+        Some(d) => format!("{} {d}", t(lang, "整改期限", "due")),
+        None => t(lang, "未设定整改期限", "no due date").to_string(),
+    }
+}
+
+/// The escalation settings the follow-up used.
+fn policy_line(f: &FollowUp, lang: Lang) -> String {
+    let p = &f.policy;
+    match (lang, p.overdue_major) {
+        (Lang::Zh, true) => format!(
+            "提请挂牌督办：重大事故隐患逾期未整改；一般事故隐患连续 {} 次回头看仍未整改",
+            p.repeated_open
+        ),
+        (Lang::Zh, false) => format!(
+            "提请挂牌督办：一般事故隐患连续 {} 次回头看仍未整改（重大事故隐患逾期不在此提请）",
+            p.repeated_open
+        ),
+        (Lang::En, overdue_major) => format!(
+            "escalation: {}ordinary hazards still there at {} follow-up{} in a row{}",
+            if overdue_major {
+                "overdue major hazards; "
+            } else {
+                ""
+            },
+            p.repeated_open,
+            if p.repeated_open == 1 { "" } else { "s" },
+            if overdue_major {
+                ""
+            } else {
+                " (overdue major hazards are not flagged)"
+            }
+        ),
+    }
 }
 
 /// The result as Markdown: the follow-up first, for a ticket, then the
@@ -251,7 +298,8 @@ fn markdown(f: &FollowUp, lang: Lang) -> String {
                 cell(m.title.get(lang)),
                 level_name(m.level, lang),
                 m.found,
-                date_or_dash(m.due)
+                m.due
+                    .map_or_else(|| t(lang, "未设定", "none").to_string(), |d| d.to_string())
             );
         }
         s.push('\n');

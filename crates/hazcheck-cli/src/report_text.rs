@@ -338,7 +338,25 @@ pub fn human(r: &Report, lang: Lang, explain: bool) -> String {
         c.excepted,
         t(lang, "已排除", "excepted")
     );
+    if let Some(note) = no_due_note(r, lang) {
+        let _ = writeln!(s, "{note}");
+    }
     terminal_safe(s)
+}
+
+/// Says how many findings have no due date and why, when some have none.
+fn no_due_note(r: &Report, lang: Lang) -> Option<String> {
+    let n = r.findings.iter().filter(|f| f.due.is_none()).count();
+    let all = r.findings.len();
+    (n > 0).then(|| match lang {
+        Lang::Zh => format!(
+            "未设定整改期限：{all} 项隐患中有 {n} 项（检查记录、规则和规则集均未规定期限；可在检查记录的 deadlines 中规定）"
+        ),
+        Lang::En => format!(
+            "no due date: {n} of {all} finding{} (neither the inspection, the rule nor the ruleset sets a rectification deadline; the inspection can, under `deadlines`)",
+            if all == 1 { "" } else { "s" }
+        ),
+    })
 }
 
 fn tree(s: &mut String, n: &TraceNode, depth: usize) {
@@ -426,6 +444,9 @@ pub fn markdown(r: &Report, lang: Lang, explain: bool) -> String {
             );
         }
         s.push('\n');
+        if let Some(note) = no_due_note(r, lang) {
+            let _ = writeln!(s, "{note}\n");
+        }
         for f in &r.findings {
             let _ = writeln!(s, "### `{}` {}\n", f.rule, md(f.title.get(lang)));
             for e in &f.evidence {

@@ -3,19 +3,20 @@
 //! HTML page.
 //!
 //! The counting is done by [`hazcheck::stats`]; this file finds and reads
-//! the input files and renders the result. Files are read one at a time
-//! into a [`StatsBuilder`], so a folder of many thousand reports is never
-//! held in memory at once.
+//! the input files and renders the result. Each file is streamed into a
+//! [`StatsBuilder`] one document at a time, so neither a folder of many
+//! thousand reports nor one large NDJSON file is ever held in memory.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use hazcheck::stats::{OpenHazard, Row, Stats, StatsBuilder, StatsOptions, read_records};
+use hazcheck::stats::{OpenHazard, Row, Stats, StatsBuilder, StatsOptions};
 use hazcheck::{Date, Lang, Level};
 
-use crate::cli::{LangArg, read_input};
+use crate::cli::LangArg;
 
 /// Arguments of `hazcheck stats`.
 #[derive(Debug, clap::Args)]
@@ -79,11 +80,22 @@ pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<u8> {
     }
     let mut builder = StatsBuilder::new();
     for f in &files {
-        let (name, text) = read_input(f)?;
-        let records = read_records(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        for r in &records {
-            builder.add(r);
-        }
+        // Streamed: one report is held in memory at a time, however large
+        // the file.
+        let read = if f == Path::new("-") {
+            builder.read(std::io::stdin().lock())
+        } else {
+            let file = File::open(f).with_context(|| format!("cannot read {}", f.display()))?;
+            builder.read(BufReader::with_capacity(1 << 20, file))
+        };
+        read.map_err(|e| {
+            let name = if f == Path::new("-") {
+                "<stdin>".to_string()
+            } else {
+                f.display().to_string()
+            };
+            anyhow::anyhow!("{name}: {e}")
+        })?;
     }
     let stats = builder.finish(&StatsOptions { as_of });
     let text = match args.format {
@@ -186,7 +198,7 @@ pub(crate) fn site_label(h: &OpenHazard) -> String {
 }
 
 /// The column headings of a group table.
-pub(crate) fn headings(lang: Lang) -> [&'static str; 10] {
+pub(crate) fn headings(lang: Lang) -> [&'static str; COLUMNS] {
     [
         t(lang, "分组", "group"),
         t(lang, "检查次数", "inspections"),
@@ -197,11 +209,15 @@ pub(crate) fn headings(lang: Lang) -> [&'static str; 10] {
         t(lang, "已整改", "rectified"),
         t(lang, "整改率", "rate"),
         t(lang, "逾期", "overdue"),
+        t(lang, "无期限", "no due"),
         t(lang, "挂牌督办", "escalated"),
     ]
 }
 
-pub(crate) fn cells(dimension: &str, r: &Row, lang: Lang) -> [String; 10] {
+/// The number of columns of a group table.
+pub(crate) const COLUMNS: usize = 11;
+
+pub(crate) fn cells(dimension: &str, r: &Row, lang: Lang) -> [String; COLUMNS] {
     [
         row_label(dimension, r, lang),
         r.inspections.to_string(),
@@ -212,6 +228,7 @@ pub(crate) fn cells(dimension: &str, r: &Row, lang: Lang) -> [String; 10] {
         r.rectified.to_string(),
         percent(r),
         r.overdue.to_string(),
+        r.no_due.to_string(),
         r.escalated.to_string(),
     ]
 }
@@ -251,8 +268,11 @@ fn table(s: &Stats, lang: Lang) -> String {
         &[cells("total", &s.total, lang)],
         t(lang, "总计", "Total"),
     );
+    if s.total.no_due > 0 {
+        let _ = writeln!(out, "{}\n", no_due_note(s.total.no_due, lang));
+    }
     for (dim, heading, rows) in sections(s, lang) {
-        let body: Vec<[String; 10]> = rows.iter().map(|r| cells(dim, r, lang)).collect();
+        let body: Vec<[String; COLUMNS]> = rows.iter().map(|r| cells(dim, r, lang)).collect();
         grid(&mut out, &headings(lang), &body, heading);
     }
     for (heading, list) in [
@@ -275,7 +295,8 @@ fn table(s: &Stats, lang: Lang) -> String {
                 t(lang, "发现", "found"),
                 h.found,
                 t(lang, "期限", "due"),
-                date_or_dash(h.due),
+                h.due
+                    .map_or_else(|| t(lang, "未设定", "none").to_string(), |d| d.to_string()),
                 if h.escalated {
                     t(lang, "  挂牌督办", "  escalated")
                 } else {
@@ -300,13 +321,26 @@ fn table(s: &Stats, lang: Lang) -> String {
     out
 }
 
+/// Says that open hazards without a due date cannot be overdue.
+pub(crate) fn no_due_note(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => {
+            format!("{n} 项未整改隐患未设定整改期限（检查记录、规则和规则集均未规定），不计入逾期")
+        }
+        Lang::En => format!(
+            "{n} open hazard{} no due date (neither the inspection, the rule nor the ruleset set a deadline) and cannot be counted overdue",
+            if n == 1 { " has" } else { "s have" }
+        ),
+    }
+}
+
 fn date_or_dash(d: Option<Date>) -> String {
     d.map_or_else(|| "-".to_string(), |d| d.to_string())
 }
 
 /// Writes an aligned table; the first column is left-aligned, numbers are
 /// right-aligned. Chinese characters take two columns in a terminal.
-fn grid(out: &mut String, head: &[&str; 10], body: &[[String; 10]], title: &str) {
+fn grid(out: &mut String, head: &[&str; COLUMNS], body: &[[String; COLUMNS]], title: &str) {
     let mut widths = head.map(width);
     for row in body {
         for (w, c) in widths.iter_mut().zip(row) {
@@ -360,7 +394,7 @@ fn width(s: &str) -> usize {
 /// Every group as one CSV table (RFC 4180, with a header line).
 fn csv(s: &Stats, lang: Lang) -> String {
     let mut out = String::from(
-        "dimension,key,ruleset,title,inspections,sites,hazards,major,ordinary,rectified,open,overdue,escalated,rectified_percent\n",
+        "dimension,key,ruleset,title,inspections,sites,hazards,major,ordinary,rectified,open,overdue,no_due,escalated,rectified_percent\n",
     );
     let mut rows: Vec<(&str, &Row)> = vec![("total", &s.total)];
     for (dim, _, list) in sections(s, lang) {
@@ -383,6 +417,7 @@ fn csv(s: &Stats, lang: Lang) -> String {
             r.rectified.to_string(),
             r.open.to_string(),
             r.overdue.to_string(),
+            r.no_due.to_string(),
             r.escalated.to_string(),
             r.rectified_percent
                 .map(|p| format!("{p:.1}"))

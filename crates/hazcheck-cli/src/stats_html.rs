@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 use hazcheck::Lang;
 use hazcheck::stats::{OpenHazard, Row, Stats};
 
-use crate::stats_cmd::{cells, headings, level_name, percent, row_label, sections, site_label, t};
+use crate::stats_cmd::{
+    cells, headings, level_name, no_due_note, percent, row_label, sections, site_label, t,
+};
 
 /// How many rows a chart shows; the table below it has every row.
 const CHART_ROWS: usize = 15;
@@ -93,6 +95,13 @@ pub fn page(s: &Stats, lang: Lang, title: Option<&str>) -> String {
         }
     );
     cards(&mut h, &s.total, lang);
+    if s.total.no_due > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p>",
+            esc(&no_due_note(s.total.no_due, lang))
+        );
+    }
 
     for (dim, heading, rows) in sections(s, lang) {
         let _ = writeln!(h, "<section id=\"by-{dim}\">\n<h2>{}</h2>", esc(heading));
@@ -415,7 +424,8 @@ fn hazard_table(h: &mut String, list: &[OpenHazard], lang: Lang) {
             esc(x.title.get(lang)),
             esc(level_name(x.level, lang)),
             x.found,
-            x.due.map_or_else(|| "-".to_string(), |d| d.to_string()),
+            x.due
+                .map_or_else(|| t(lang, "未设定", "none").to_string(), |d| d.to_string()),
             esc(&status)
         );
     }

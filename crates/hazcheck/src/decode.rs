@@ -456,6 +456,7 @@ const FILE_KEYS: &[&str] = &[
     "effective",
     "out_of_force",
     "deadlines",
+    "follow_up",
     "documents",
     "include",
     "sections",
@@ -505,6 +506,7 @@ pub fn ruleset_file(dec: &mut Decoder, node: &Node) -> Option<RulesetFile> {
     }
     let out_of_force = dec.opt(&mut m, "out_of_force", |d, n| d.text(n));
     let deadlines = dec.opt(&mut m, "deadlines", deadlines);
+    let follow_up = dec.opt(&mut m, "follow_up", follow_up_policy);
     let documents = dec
         .opt(&mut m, "documents", |d, n| d.list(n, document))
         .unwrap_or_default();
@@ -548,6 +550,7 @@ pub fn ruleset_file(dec: &mut Decoder, node: &Node) -> Option<RulesetFile> {
         effective,
         out_of_force,
         deadlines,
+        follow_up,
         documents,
         include,
         sections,
@@ -587,6 +590,32 @@ fn deadlines(dec: &mut Decoder, node: &Node) -> Option<Deadlines> {
     let major = dec.opt(&mut m, "major", |d, n| d.uint(n)).map(|v| v.value);
     m.finish(dec, &["ordinary", "major"]);
     Some(Deadlines { ordinary, major })
+}
+
+fn follow_up_policy(dec: &mut Decoder, node: &Node) -> Option<FollowUpPolicy> {
+    let mut m = dec.map(node, "follow_up (`overdue_major`, `repeated_open`)")?;
+    let overdue_major = dec
+        .opt(&mut m, "overdue_major", |d, n| d.boolean(n))
+        .map(|v| v.value);
+    let repeated_open = dec.opt(&mut m, "repeated_open", |d, n| d.uint(n));
+    m.finish(dec, &["overdue_major", "repeated_open"]);
+    if let Some(r) = &repeated_open
+        && r.value == 0
+    {
+        dec.diags.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                r.span,
+                "`repeated_open` is 0; a hazard is counted open from its first follow-up",
+            )
+            .with_help("give 1 to flag an ordinary hazard at its first follow-up, 2 at its second"),
+        );
+        return None;
+    }
+    Some(FollowUpPolicy {
+        overdue_major,
+        repeated_open: repeated_open.map(|r| r.value),
+    })
 }
 
 fn document(dec: &mut Decoder, node: &Node) -> Option<Document> {

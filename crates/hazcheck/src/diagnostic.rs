@@ -126,6 +126,8 @@ codes! {
     NoVersionInForce = "E0508", "no-version-in-force", Error;
     /// An event of a kind the ruleset does not declare.
     EventUnknownKind = "E0509", "event-unknown-kind", Error;
+    /// A deadline the inspection sets for a rule the ruleset does not have.
+    DeadlineUnknownRule = "E0510", "deadline-unknown-rule", Error;
 }
 
 impl std::fmt::Display for Code {

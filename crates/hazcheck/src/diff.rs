@@ -235,6 +235,17 @@ pub fn compare(old: &RulesetFile, new: &RulesetFile) -> Vec<Change> {
         .add("out_of_force", |m| {
             m.out_of_force.as_ref().map_or_else(none, text)
         })
+        .add("follow_up", |m| {
+            m.follow_up.as_ref().map_or_else(none, |p| {
+                format!(
+                    "overdue major {}, repeated open {}",
+                    p.overdue_major
+                        .map_or_else(|| "default".into(), |b| b.to_string()),
+                    p.repeated_open
+                        .map_or_else(|| "default".into(), |n| n.to_string())
+                )
+            })
+        })
         .done();
     for f in meta {
         out.push(Change {
@@ -245,6 +256,7 @@ pub fn compare(old: &RulesetFile, new: &RulesetFile) -> Vec<Change> {
                 "effective" => "period in force",
                 "deadlines" => "default deadlines",
                 "out_of_force" => "note for dates outside every version",
+                "follow_up" => "follow-up escalation settings",
                 other => other,
             }
             .to_string(),
@@ -711,6 +723,26 @@ fn field(field: &'static str, old: String, new: String) -> FieldChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changed_follow_up_settings_are_listed() {
+        let old = RulesetFile::default();
+        let new = RulesetFile {
+            follow_up: Some(crate::model::FollowUpPolicy {
+                repeated_open: Some(3),
+                ..crate::model::FollowUpPolicy::default()
+            }),
+            ..RulesetFile::default()
+        };
+        let changes = compare(&old, &new);
+        let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["follow_up"]);
+        assert_eq!(
+            changes[0].fields[0].new,
+            "overdue major default, repeated open 3"
+        );
+        assert!(compare(&new, &new).is_empty());
+    }
     use crate::{Limits, Loader, SourceMap};
 
     /// A small ruleset; `extra` is appended to its rules.

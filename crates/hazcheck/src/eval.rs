@@ -214,6 +214,33 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
             });
         }
     }
+    let rules = insp.deadlines.iter().flat_map(|d| &d.rules);
+    for (rule, deadline) in rules {
+        if c.rules.iter().any(|r| r.id == *rule) {
+            continue;
+        }
+        let ids: Vec<&str> = c.rules.iter().map(|r| r.id.as_str()).collect();
+        let at = deadline.span;
+        diags.push(InputDiagnostic {
+            code: Code::DeadlineUnknownRule,
+            item: format!("deadlines.rules.{rule}"),
+            message: format!(
+                "ruleset `{}` {} has no rule `{rule}`{}, so its deadline is not used{}",
+                rs.info.id,
+                rs.info.version,
+                if at.is_located() {
+                    format!(" (line {}, column {})", at.line, at.column)
+                } else {
+                    String::new()
+                },
+                match crate::decode::closest(rule, &ids) {
+                    Some(s) => format!("; did you mean `{s}`?"),
+                    None => String::new(),
+                }
+            ),
+            answer: serde_json::to_value(deadline).unwrap_or(serde_json::Value::Null),
+        });
+    }
     let mut st = State {
         rs,
         insp,
@@ -1209,17 +1236,14 @@ impl State<'_> {
                         });
                     }
                     let basis = esc.and_then(|e| e.basis.as_ref()).unwrap_or(&rule.basis);
-                    // The rule's own deadline (from its standard) comes
-                    // first, then what the inspecting team ordered, then the
-                    // ruleset's defaults.
-                    let by_level = |d: &crate::model::Deadlines| match level {
-                        Level::Ordinary => d.ordinary,
-                        Level::Major => d.major,
-                    };
-                    let deadline = rule
-                        .deadline
-                        .or_else(|| self.insp.deadlines.as_ref().and_then(by_level))
-                        .or_else(|| by_level(&rs.deadlines));
+                    let deadline = crate::inspection::deadline_of(
+                        &rule.id,
+                        rule.deadline,
+                        *level,
+                        self.insp.deadlines.as_ref(),
+                        &rs.deadlines,
+                        self.date,
+                    );
                     let needs_confirmation =
                         rule.needs_confirmation || esc.is_some_and(|e| e.needs_confirmation);
                     let verified = basis.verified && rule.also.iter().all(|b| b.verified);
@@ -1250,8 +1274,9 @@ impl State<'_> {
                         },
                         undetermined_escalations,
                         undetermined_exception,
-                        deadline_days: deadline,
-                        due: deadline.and_then(|d| self.date.add_days(i64::from(d))),
+                        deadline_days: deadline.map(|d| d.0),
+                        due: deadline.and_then(|d| d.1),
+                        deadline_from: deadline.map(|d| d.2),
                     });
                 }
                 Outcome::Excepted => {

@@ -6,7 +6,9 @@
 //! due date). What cannot be checked because answers are missing is
 //! `unverified`, never rectified. Overdue major hazards, and ordinary ones
 //! found open at several follow-ups in a row, are flagged for
-//! government-supervised rectification (挂牌督办).
+//! government-supervised rectification (挂牌督办), as the ruleset's
+//! `follow_up` section says ([`EscalationPolicy`]). A finding without a due
+//! date is never overdue.
 //!
 //! The previous visit's open findings are passed to the new inspection as
 //! its `previous` block before it is evaluated, so the ruleset's own
@@ -14,7 +16,9 @@
 //! result keeps the whole chain of visits in `history`, and it can itself
 //! be the previous visit of the next follow-up: due dates are carried from
 //! the visit that first found a hazard, so re-finding a hazard never moves
-//! its deadline.
+//! its deadline (only a deadline the follow-up inspection sets for its rule
+//! does). A follow-up must come after every visit of the history, so the
+//! same visit is never counted twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,29 +29,64 @@ use crate::date::Date;
 use crate::inspection::{Inspection, PreviousFinding, PreviousInspection, Site};
 use crate::load::{Library, SelectError};
 use crate::model::{Lang, Level, Text};
-use crate::report::{REPORT_FORMAT, Report, Verdict};
+use crate::report::{DeadlineFrom, REPORT_FORMAT, Report, Verdict};
 use crate::{EvalOptions, Ruleset};
 
 /// The format version of follow-up results.
 pub const FOLLOW_UP_FORMAT: &str = "hazcheck.followup/1";
 
 /// Options of a follow-up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct FollowUpOptions {
     /// Options for evaluating the follow-up inspection itself.
     pub eval: EvalOptions,
-    /// An ordinary hazard still open at this many follow-ups in a row is
-    /// flagged for escalation. The default, 2, flags a hazard found at a
-    /// first visit and still there at the next two visits. Values below 1
-    /// act as 1.
+    /// Overrides the ruleset's `follow_up.repeated_open`: an ordinary hazard
+    /// still open at this many follow-ups in a row is flagged for
+    /// escalation. Values below 1 act as 1.
+    pub repeated_open: Option<u32>,
+    /// Overrides the ruleset's `follow_up.overdue_major`: whether a major
+    /// hazard still there after its due date is flagged.
+    pub overdue_major: Option<bool>,
+}
+
+/// When hazards are flagged for government-supervised rectification, as
+/// used by one follow-up: the ruleset's `follow_up` section, with the
+/// defaults for what it leaves out and the caller's overrides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EscalationPolicy {
+    /// Whether a major hazard still there after its due date is flagged.
+    pub overdue_major: bool,
+    /// An ordinary hazard still there at this many follow-ups in a row is
+    /// flagged.
     pub repeated_open: u32,
 }
 
-impl Default for FollowUpOptions {
-    fn default() -> FollowUpOptions {
-        FollowUpOptions {
-            eval: EvalOptions::default(),
+impl Default for EscalationPolicy {
+    /// Overdue major hazards are flagged, and ordinary hazards found at a
+    /// first visit and still there at the next two visits.
+    fn default() -> EscalationPolicy {
+        EscalationPolicy {
+            overdue_major: true,
             repeated_open: 2,
+        }
+    }
+}
+
+impl EscalationPolicy {
+    /// The policy of a ruleset version, with the options' overrides.
+    pub fn of(ruleset: &Ruleset, options: &FollowUpOptions) -> EscalationPolicy {
+        let default = EscalationPolicy::default();
+        let section = ruleset.model().follow_up.as_ref();
+        EscalationPolicy {
+            overdue_major: options
+                .overdue_major
+                .or_else(|| section.and_then(|s| s.overdue_major))
+                .unwrap_or(default.overdue_major),
+            repeated_open: options
+                .repeated_open
+                .or_else(|| section.and_then(|s| s.repeated_open))
+                .unwrap_or(default.repeated_open)
+                .max(1),
         }
     }
 }
@@ -64,6 +103,9 @@ pub struct FollowUp {
     /// The hazards to list for government-supervised rectification, by
     /// rule id.
     pub escalate: Vec<Escalation>,
+    /// The escalation settings this follow-up used.
+    #[serde(default)]
+    pub policy: EscalationPolicy,
     /// Every visit of the chain, oldest first; the last one is this visit.
     pub history: Vec<Visit>,
     /// The report of this visit, evaluated with the earlier findings in its
@@ -165,7 +207,7 @@ pub enum EscalationReason {
     /// due date.
     OverdueMajor,
     /// An ordinary hazard still there at
-    /// [`FollowUpOptions::repeated_open`] follow-ups in a row.
+    /// [`EscalationPolicy::repeated_open`] follow-ups in a row.
     RepeatedlyOpen,
 }
 
@@ -183,13 +225,13 @@ impl EscalationReason {
         match (self, lang) {
             (EscalationReason::OverdueMajor, Lang::Zh) => "重大事故隐患逾期未整改，提请挂牌督办",
             (EscalationReason::RepeatedlyOpen, Lang::Zh) => {
-                "一般事故隐患多次回头看仍未整改，提请挂牌督办"
+                "一般事故隐患经回头看仍未整改，提请挂牌督办"
             }
             (EscalationReason::OverdueMajor, Lang::En) => {
                 "major hazard not rectified by its due date: list for supervised rectification"
             }
             (EscalationReason::RepeatedlyOpen, Lang::En) => {
-                "ordinary hazard still open at repeated follow-ups: list for supervised rectification"
+                "ordinary hazard still open after follow-ups: list for supervised rectification"
             }
         }
     }
@@ -316,13 +358,27 @@ pub enum FollowUpError {
         "cannot tell whether both visits are of the same site: give `site.id` (or `site.name`) in both inspections"
     )]
     NoSite,
-    /// The follow-up is dated before the previous visit.
-    #[error("this inspection on {current} is before the previous visit on {previous}")]
+    /// The follow-up is not dated after the last visit of the history: a
+    /// second follow-up on the same day, or an earlier inspection.
+    #[error(
+        "this inspection on {current} is not later than the last visit on {previous}; a follow-up must come after every visit of the history"
+    )]
     DateOrder {
-        /// The previous visit's date.
+        /// The date of the last visit of the history.
         previous: Date,
         /// This inspection's date.
         current: Date,
+    },
+    /// The inspection is already a visit of the history: the same
+    /// inspection applied twice.
+    #[error("inspection `{inspection}` is already visit {visit} of the history (on {date})")]
+    AlreadyInHistory {
+        /// The inspection id.
+        inspection: String,
+        /// Its place in the history, from 1.
+        visit: usize,
+        /// The date of that visit.
+        date: Date,
     },
     /// No ruleset version could be chosen for the inspection.
     #[error(transparent)]
@@ -495,8 +551,10 @@ pub fn follow_up_with(
 /// The report should have been evaluated with
 /// [`Previous::to_inspection_block`] as its `previous` block, so that the
 /// ruleset's escalations saw the earlier findings; `ruleset` is the version
-/// that evaluated it. Both visits must use the same ruleset id and be of
-/// the same site, and the report must not be older than the previous visit.
+/// that evaluated it, and its `follow_up` section (with the options'
+/// overrides) decides what is escalated. Both visits must use the same
+/// ruleset id and be of the same site, and the report must be dated after
+/// every visit of the history and not be one of them (same inspection id).
 pub fn assess(
     ruleset: &Ruleset,
     previous: &Previous,
@@ -512,13 +570,33 @@ pub fn assess(
     }
     same_site(&before.inspection.site, &report.inspection.site)?;
     let date = report.inspection.date;
-    if date < before.inspection.date {
+    let history = previous.history();
+    if let Some(id) = &report.inspection.id
+        && let Some((i, v)) = history
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.inspection.as_ref() == Some(id))
+    {
+        return Err(FollowUpError::AlreadyInHistory {
+            inspection: id.clone(),
+            visit: i + 1,
+            date: v.date,
+        });
+    }
+    let last = history
+        .iter()
+        .map(|v| v.date)
+        .chain([before.inspection.date])
+        .max()
+        .unwrap_or(before.inspection.date);
+    if date <= last {
         return Err(FollowUpError::DateOrder {
-            previous: before.inspection.date,
+            previous: last,
             current: date,
         });
     }
 
+    let policy = EscalationPolicy::of(ruleset, options);
     let carried = previous.carried();
     let undecided: BTreeSet<&str> = report.undetermined.iter().map(|u| &*u.rule).collect();
     let known: BTreeSet<&str> = ruleset.compiled.rules.iter().map(|r| &*r.id).collect();
@@ -527,11 +605,19 @@ pub fn assess(
         let now = report.findings.iter().find(|f| f.rule == *rule);
         let m = match now {
             Some(f) => {
-                let due = c.due.or(f.due);
-                let status = if due.is_some_and(|d| d < date) {
+                // Whether it is overdue is judged by the deadline it had.
+                // From now on it keeps that deadline, unless this
+                // inspection ordered a new one for its rule (an extension
+                // in a new rectification notice).
+                let status = if c.due.or(f.due).is_some_and(|d| d < date) {
                     Status::Overdue
                 } else {
                     Status::Open
+                };
+                let due = if f.deadline_from == Some(DeadlineFrom::InspectionRule) {
+                    f.due
+                } else {
+                    c.due.or(f.due)
                 };
                 Match {
                     rule: rule.clone(),
@@ -589,7 +675,7 @@ pub fn assess(
     let escalate: Vec<Escalation> = matches
         .iter()
         .filter_map(|m| {
-            let reason = escalation_reason(m, options.repeated_open.max(1))?;
+            let reason = escalation_reason(m, policy)?;
             Some(Escalation {
                 rule: m.rule.clone(),
                 reason,
@@ -616,13 +702,14 @@ pub fn assess(
         }
     }
 
-    let mut history = previous.history();
+    let mut history = history;
     history.push(visit_of(&report, items_of(&matches)));
     Ok(FollowUp {
         format: FOLLOW_UP_FORMAT.to_string(),
         counts,
         matches,
         escalate,
+        policy,
         history,
         report,
     })
@@ -638,11 +725,6 @@ impl FollowUp {
 }
 
 /// A hazard a follow-up must check.
-// TODO(#11): due dates come from the rule, the inspection's `deadlines` by
-// level or the ruleset's; a rectification notice (整改通知书) that sets a
-// different deadline per finding can only be given by editing `due` in the
-// previous report. A per-finding deadline record in the inspection would
-// finish it.
 struct Carried {
     rule: String,
     level: Level,
@@ -652,14 +734,16 @@ struct Carried {
     open_visits: u32,
 }
 
-fn escalation_reason(m: &Match, repeated_open: u32) -> Option<EscalationReason> {
+fn escalation_reason(m: &Match, policy: EscalationPolicy) -> Option<EscalationReason> {
     if !matches!(m.status, Status::Open | Status::Overdue) {
         return None;
     }
     let level = m.previous_level.map_or(m.level, |p| p.max(m.level));
     if m.status == Status::Overdue && level == Level::Major {
-        Some(EscalationReason::OverdueMajor)
-    } else if level == Level::Ordinary && m.open_visits >= repeated_open {
+        policy
+            .overdue_major
+            .then_some(EscalationReason::OverdueMajor)
+    } else if level == Level::Ordinary && m.open_visits >= policy.repeated_open {
         Some(EscalationReason::RepeatedlyOpen)
     } else {
         None
@@ -714,7 +798,7 @@ fn visit_of(report: &Report, items: Vec<VisitItem>) -> Visit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Limits, Loader, SourceMap};
+    use crate::{Code, Limits, Loader, SourceMap};
 
     const RULESET: &str = r#"
 ruleset: fu
@@ -870,7 +954,7 @@ rules:
         assert_eq!(f3.history.len(), 3);
         // With a threshold of three follow-ups it is not flagged yet.
         let strict = FollowUpOptions {
-            repeated_open: 3,
+            repeated_open: Some(3),
             ..FollowUpOptions::default()
         };
         let f3 = follow_up(&lib, &prev2, &v3, &strict).expect("v3");
@@ -928,6 +1012,338 @@ rules:
             follow_up(&lib, &Previous::Report(r), &ok, &Default::default()),
             Err(FollowUpError::RulesetMismatch { .. })
         ));
+    }
+
+    /// Parses an inspection of site S1 with extra top-level YAML.
+    fn inspection_with(date: &str, answers: &str, extra: &str) -> Inspection {
+        let text =
+            format!("ruleset: fu\ndate: {date}\nsite: {{id: S1}}\nanswers: {{{answers}}}\n{extra}");
+        Inspection::parse(&text, "i.yaml", &mut SourceMap::new(), &Limits::default())
+            .expect("inspection")
+    }
+
+    fn due_of(f: &FollowUp, rule: &str) -> Option<String> {
+        f.matches
+            .iter()
+            .find(|m| m.rule == rule)
+            .and_then(|m| m.due)
+            .map(|d| d.to_string())
+    }
+
+    #[test]
+    fn a_follow_up_must_come_after_every_visit_of_the_history() {
+        let lib = library();
+        let prev = first(&lib);
+        // The same day as the first visit: refused, not a second visit.
+        let same_day = inspection("2025-03-03", "S1", "a: no, b: no, m: no");
+        assert_eq!(
+            follow_up(&lib, &prev, &same_day, &Default::default()).map_err(|e| e.to_string()),
+            Err("this inspection on 2025-03-03 is not later than the last visit on 2025-03-03; a follow-up must come after every visit of the history".into())
+        );
+        // The follow-up applied a second time to its own result.
+        let v2 = inspection_with("2025-03-05", "a: no, b: no, m: no", "id: V2\n");
+        let f2 = follow_up(&lib, &prev, &v2, &Default::default()).expect("v2");
+        let chain = Previous::FollowUp(Box::new(f2));
+        assert!(matches!(
+            follow_up(&lib, &chain, &v2, &Default::default()),
+            Err(FollowUpError::AlreadyInHistory { visit: 2, .. })
+        ));
+        // The same id on a later day is still the same inspection.
+        let again = inspection_with("2025-03-09", "a: no, b: no, m: no", "id: V2\n");
+        assert_eq!(
+            follow_up(&lib, &chain, &again, &Default::default()).map_err(|e| e.to_string()),
+            Err("inspection `V2` is already visit 2 of the history (on 2025-03-05)".into())
+        );
+        // Without ids, the date decides.
+        let no_id = inspection("2025-03-05", "S1", "a: no, b: no, m: no");
+        assert!(matches!(
+            follow_up(&lib, &chain, &no_id, &Default::default()),
+            Err(FollowUpError::DateOrder { .. })
+        ));
+        let next = inspection("2025-03-06", "S1", "a: no, b: no, m: no");
+        let f3 = follow_up(&lib, &chain, &next, &Default::default()).expect("v3");
+        assert_eq!(f3.history.len(), 3);
+        let m = f3.matches.iter().find(|m| m.rule == "r.b").expect("r.b");
+        assert_eq!(m.open_visits, 2);
+    }
+
+    #[test]
+    fn deadlines_set_per_rule_win_and_can_be_extended_at_a_follow_up() {
+        let lib = library();
+        // r.a in 3 days, r.m by a date; r.b keeps the ruleset's 7 days; the
+        // team's 15 days for ordinary hazards lose to the rule entries.
+        let v1 = inspection_with(
+            "2025-03-03",
+            "a: no, b: no, m: no",
+            "deadlines: {ordinary: 15, rules: {r.a: 3, r.m: 2025-03-20}}\n",
+        );
+        let r1 = lib.evaluate(&v1, &EvalOptions::default()).expect("v1");
+        let got: Vec<String> = r1
+            .findings
+            .iter()
+            .map(|f| {
+                let due = f.due.map(|d| d.to_string()).unwrap_or_default();
+                format!(
+                    "{} {:?} {due} {:?}",
+                    f.rule, f.deadline_days, f.deadline_from
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "r.m Some(17) 2025-03-20 Some(InspectionRule)",
+                "r.a Some(3) 2025-03-06 Some(InspectionRule)",
+                "r.b Some(15) 2025-03-18 Some(InspectionLevel)",
+            ]
+        );
+        assert!(r1.input_diagnostics.is_empty());
+        // On 2025-03-10 r.a is overdue (due 03-06); r.b (due 03-18) is not.
+        let prev = Previous::Report(Box::new(r1));
+        let v2 = inspection_with(
+            "2025-03-10",
+            "a: no, b: no, m: no",
+            "deadlines: {rules: {r.b: 2025-04-30}}\n",
+        );
+        let f2 = follow_up(&lib, &prev, &v2, &Default::default()).expect("v2");
+        assert_eq!(status(&f2, "r.a"), Status::Overdue);
+        assert_eq!(status(&f2, "r.b"), Status::Open);
+        // The new order for r.b moves its due date from now on; r.a keeps
+        // the due date of the visit that found it, whatever the ruleset's
+        // defaults say now.
+        assert_eq!(due_of(&f2, "r.b").as_deref(), Some("2025-04-30"));
+        assert_eq!(due_of(&f2, "r.a").as_deref(), Some("2025-03-06"));
+        assert_eq!(due_of(&f2, "r.m").as_deref(), Some("2025-03-20"));
+        let b = f2.matches.iter().find(|m| m.rule == "r.b").expect("r.b");
+        assert_eq!(
+            b.previous_due.map(|d| d.to_string()).as_deref(),
+            Some("2025-03-18")
+        );
+        // At the next visit r.b is judged by its new due date.
+        let v3 = inspection("2025-04-20", "S1", "a: yes, b: no, m: yes");
+        let f3 = follow_up(
+            &lib,
+            &Previous::FollowUp(Box::new(f2)),
+            &v3,
+            &Default::default(),
+        )
+        .expect("v3");
+        assert_eq!(status(&f3, "r.b"), Status::Open);
+    }
+
+    #[test]
+    fn a_deadline_for_an_unknown_rule_is_an_input_diagnostic() {
+        let lib = library();
+        let i = inspection_with(
+            "2025-03-03",
+            "a: no",
+            "deadlines:\n  rules:\n    r.aa: 3\n    zzz: 2025-04-01\n",
+        );
+        let r = lib.evaluate(&i, &EvalOptions::default()).expect("report");
+        let diags: Vec<(&str, &str, &str)> = r
+            .input_diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), &*d.item, &*d.message))
+            .collect();
+        assert_eq!(
+            diags,
+            vec![
+                (
+                    "E0510",
+                    "deadlines.rules.r.aa",
+                    "ruleset `fu` 1 has no rule `r.aa` (line 7, column 11), so its deadline is not used; did you mean `r.a`?"
+                ),
+                (
+                    "E0510",
+                    "deadlines.rules.zzz",
+                    "ruleset `fu` 1 has no rule `zzz` (line 8, column 10), so its deadline is not used"
+                ),
+            ]
+        );
+        assert_eq!(r.input_diagnostics[1].answer, "2025-04-01");
+        // The finding of r.a keeps the ruleset's deadline.
+        assert_eq!(r.findings[0].deadline_from, Some(DeadlineFrom::Ruleset));
+    }
+
+    #[test]
+    fn deadlines_that_are_not_days_or_a_later_date_make_the_inspection_invalid() {
+        let text = "ruleset: fu\ndate: 2025-03-03\ndeadlines: {rules: {r.a: 2025-03-02, r.b: -1, r.m: [3], r.x: 2025-02-30}}\n";
+        let errors = Inspection::parse(text, "i.yaml", &mut SourceMap::new(), &Limits::default())
+            .expect_err("invalid");
+        let got: Vec<(Code, u32, u32)> = errors
+            .iter()
+            .map(|d| (d.code, d.span.line, d.span.column))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Code::InvalidDate, 3, 26),
+                (Code::InvalidValue, 3, 43),
+                (Code::InvalidValue, 3, 52),
+                (Code::InvalidDate, 3, 62),
+            ],
+            "{errors:#?}"
+        );
+        assert_eq!(
+            errors[0].message,
+            "deadline of `r.a` on 2025-03-02, before the inspection on 2025-03-03"
+        );
+    }
+
+    const POLICY: &str = r#"
+ruleset: fp
+version: "1"
+title: {zh: 督办, en: Policy}
+effective: {from: 2024-01-01}
+deadlines: {major: 10}
+follow_up: {overdue_major: false, repeated_open: 1}
+documents:
+  - {id: std, title: {zh: 标准, en: Standard}, verified: true}
+items:
+  - {id: b, type: yes_no, prompt: {zh: 乙, en: B}}
+  - {id: m, type: yes_no, prompt: {zh: 丙, en: M}}
+rules:
+  - {id: r.b, level: ordinary, basis: {document: std, clause: "2"}, title: {zh: 乙, en: B}, when: {item: b, is: false}}
+  - {id: r.m, level: major, basis: {document: std, clause: "3"}, title: {zh: 丙, en: M}, when: {item: m, is: false}}
+"#;
+
+    #[test]
+    fn the_ruleset_says_what_is_escalated_and_options_override_it() {
+        let mut loader = Loader::new(Limits::default());
+        loader.add_memory("fp.yaml", POLICY);
+        let outcome = loader.load();
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        let lib = outcome.library.expect("library");
+        let parse = |date: &str| {
+            let text =
+                format!("ruleset: fp\ndate: {date}\nsite: {{id: S1}}\nanswers: {{b: no, m: no}}\n");
+            Inspection::parse(&text, "i.yaml", &mut SourceMap::new(), &Limits::default())
+                .expect("inspection")
+        };
+        let r1 = lib
+            .evaluate(&parse("2025-03-03"), &EvalOptions::default())
+            .expect("v1");
+        let prev = Previous::Report(Box::new(r1));
+        let v2 = parse("2025-03-20");
+        let reasons = |f: &FollowUp| -> Vec<(String, EscalationReason)> {
+            f.escalate
+                .iter()
+                .map(|e| (e.rule.clone(), e.reason))
+                .collect()
+        };
+        // The ruleset: ordinary hazards at their first follow-up, no
+        // overdue majors.
+        let f = follow_up(&lib, &prev, &v2, &Default::default()).expect("v2");
+        assert_eq!(status(&f, "r.m"), Status::Overdue);
+        assert_eq!(
+            reasons(&f),
+            vec![("r.b".into(), EscalationReason::RepeatedlyOpen)]
+        );
+        assert_eq!(
+            f.policy,
+            EscalationPolicy {
+                overdue_major: false,
+                repeated_open: 1
+            }
+        );
+        // The caller overrides both.
+        let options = FollowUpOptions {
+            repeated_open: Some(2),
+            overdue_major: Some(true),
+            ..FollowUpOptions::default()
+        };
+        let f = follow_up(&lib, &prev, &v2, &options).expect("v2");
+        assert_eq!(
+            reasons(&f),
+            vec![("r.m".into(), EscalationReason::OverdueMajor)]
+        );
+        // The defaults apply to a ruleset without the section.
+        let plain = library();
+        assert_eq!(
+            EscalationPolicy::of(
+                plain
+                    .select("fu", Date::parse("2025-01-01").expect("date"))
+                    .expect("fu"),
+                &FollowUpOptions::default()
+            ),
+            EscalationPolicy::default()
+        );
+    }
+
+    #[test]
+    fn a_repeated_open_of_zero_is_refused_where_it_is_written() {
+        let mut loader = Loader::new(Limits::default());
+        loader.add_memory(
+            "fp.yaml",
+            &POLICY.replace("repeated_open: 1", "repeated_open: 0"),
+        );
+        let outcome = loader.load();
+        let got: Vec<(Code, u32)> = outcome
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.span.line))
+            .collect();
+        assert_eq!(got, vec![(Code::InvalidValue, 7)]);
+    }
+
+    #[test]
+    fn findings_without_a_due_date_stay_open_and_are_never_overdue() {
+        // The same ruleset without any deadline, as the shipped ones are.
+        let mut loader = Loader::new(Limits::default());
+        loader.add_memory(
+            "fu.yaml",
+            &RULESET.replace("deadlines: {ordinary: 7, major: 30}\n", ""),
+        );
+        let lib = loader.load().library.expect("library");
+        let v1 = inspection("2025-03-03", "S1", "a: no, b: no, m: no");
+        let r1 = lib.evaluate(&v1, &EvalOptions::default()).expect("v1");
+        assert!(
+            r1.findings
+                .iter()
+                .all(|f| f.due.is_none() && f.deadline_from.is_none())
+        );
+        // A year later everything still there is open, not overdue, and
+        // the overdue escalation of r.a does not fire.
+        let v2 = inspection("2026-03-03", "S1", "a: no, b: no, m: no");
+        let f2 = follow_up(
+            &lib,
+            &Previous::Report(Box::new(r1)),
+            &v2,
+            &Default::default(),
+        )
+        .expect("v2");
+        assert!(
+            f2.matches
+                .iter()
+                .all(|m| m.status == Status::Open && m.due.is_none())
+        );
+        assert!(
+            f2.report
+                .findings
+                .iter()
+                .all(|f| f.escalated_from.is_none())
+        );
+        assert!(f2.escalate.is_empty());
+        // Still there at the next follow-up: the ordinary ones are flagged as
+        // repeatedly open, the major one is not (it cannot be overdue).
+        let v3 = inspection("2026-04-03", "S1", "a: no, b: no, m: no");
+        let f3 = follow_up(
+            &lib,
+            &Previous::FollowUp(Box::new(f2)),
+            &v3,
+            &Default::default(),
+        )
+        .expect("v3");
+        let e: Vec<(&str, EscalationReason)> =
+            f3.escalate.iter().map(|e| (&*e.rule, e.reason)).collect();
+        assert_eq!(
+            e,
+            vec![
+                ("r.a", EscalationReason::RepeatedlyOpen),
+                ("r.b", EscalationReason::RepeatedlyOpen)
+            ]
+        );
+        assert_eq!(f3.counts.overdue, 0);
     }
 
     #[test]

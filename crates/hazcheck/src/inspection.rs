@@ -43,15 +43,81 @@ pub struct Inspection {
     /// The previous inspection of the same site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<PreviousInspection>,
-    /// Rectification deadlines in days that the inspecting team orders,
-    /// by level. They apply to findings whose rule sets no deadline of its
-    /// own, before the ruleset's defaults.
+    /// The rectification deadlines the inspecting team orders: days by
+    /// level, and a deadline per finding by rule id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deadlines: Option<crate::model::Deadlines>,
+    pub deadlines: Option<InspectionDeadlines>,
     /// The site's history of events (violations, scores, incidents). Absent
     /// means the history is unknown; an empty list means there were none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
+}
+
+/// The rectification deadlines an inspecting team orders, as written in
+/// its rectification notice (整改通知书).
+///
+/// For a finding, the first of these that gives a deadline applies: the
+/// entry of its rule in `rules`, the rule's own `deadline` in the ruleset,
+/// the entry for its level here, then the ruleset's `deadlines` for its
+/// level.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionDeadlines {
+    /// Days to fix an ordinary hazard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordinary: Option<u32>,
+    /// Days to fix a major hazard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub major: Option<u32>,
+    /// The deadline of one finding, keyed by the rule that raises it: days
+    /// from the inspection date, or the due date itself.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, Sp<RuleDeadline>>,
+}
+
+/// The deadline ordered for one finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RuleDeadline {
+    /// Days from the inspection date (0: by the inspection date itself).
+    Days(u32),
+    /// The due date, on or after the inspection date.
+    Date(Date),
+}
+
+/// The deadline of a finding of `rule` at `level`, inspected on `date`:
+/// days, due date and where they come from, by the precedence of
+/// [`InspectionDeadlines`]. `None` when nothing sets one.
+pub(crate) fn deadline_of(
+    rule: &str,
+    rule_days: Option<u32>,
+    level: Level,
+    team: Option<&InspectionDeadlines>,
+    ruleset: &crate::model::Deadlines,
+    date: Date,
+) -> Option<(u32, Option<Date>, crate::report::DeadlineFrom)> {
+    use crate::report::DeadlineFrom;
+    let days = |d: u32, from| Some((d, date.add_days(i64::from(d)), from));
+    if let Some(d) = team.and_then(|t| t.rules.get(rule)) {
+        return match d.value {
+            RuleDeadline::Days(n) => days(n, DeadlineFrom::InspectionRule),
+            RuleDeadline::Date(due) => {
+                let n = u32::try_from(due.to_days() - date.to_days()).unwrap_or(0);
+                Some((n, Some(due), DeadlineFrom::InspectionRule))
+            }
+        };
+    }
+    if let Some(n) = rule_days {
+        return days(n, DeadlineFrom::Rule);
+    }
+    let by_level = |ordinary: Option<u32>, major: Option<u32>| match level {
+        Level::Ordinary => ordinary,
+        Level::Major => major,
+    };
+    if let Some(n) = team.and_then(|t| by_level(t.ordinary, t.major)) {
+        return days(n, DeadlineFrom::InspectionLevel);
+    }
+    by_level(ruleset.ordinary, ruleset.major).and_then(|n| days(n, DeadlineFrom::Ruleset))
 }
 
 /// One event of a site's history.
@@ -260,11 +326,18 @@ fn decode(dec: &mut Decoder, node: &Node, limits: &Limits) -> Option<Inspection>
         .unwrap_or_default();
     let previous = dec.opt(&mut m, "previous", previous);
     let deadlines = dec.opt(&mut m, "deadlines", |d, n| {
-        let mut m = d.map(n, "deadlines (`ordinary`, `major`, in days)")?;
+        let mut m = d.map(n, "deadlines (`ordinary`, `major`, in days; `rules`)")?;
         let ordinary = d.opt(&mut m, "ordinary", |d, n| d.uint(n)).map(|v| v.value);
         let major = d.opt(&mut m, "major", |d, n| d.uint(n)).map(|v| v.value);
-        m.finish(d, &["ordinary", "major"]);
-        Some(crate::model::Deadlines { ordinary, major })
+        let rules = d
+            .opt(&mut m, "rules", |d, n| rule_deadlines(d, n, date.as_ref()))
+            .unwrap_or_default();
+        m.finish(d, &["ordinary", "major", "rules"]);
+        Some(InspectionDeadlines {
+            ordinary,
+            major,
+            rules,
+        })
     });
     let events = match m.take("events") {
         Some(n) => dec.list(n, event),
@@ -304,6 +377,56 @@ pub(crate) fn not_after(dec: &mut Decoder, node: &Node, date: Date) {
             format!("the previous inspection is dated {d}, after this inspection ({date})"),
         );
     }
+}
+
+/// The `deadlines.rules` mapping: rule id to days or a due date, which
+/// must not be before the inspection date.
+fn rule_deadlines(
+    dec: &mut Decoder,
+    node: &Node,
+    date: Option<&Sp<Date>>,
+) -> Option<BTreeMap<String, Sp<RuleDeadline>>> {
+    let NodeKind::Map(entries) = &node.kind else {
+        dec.map(node, "the deadlines by rule id")?;
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in entries {
+        let Some(rule) = dec.ident(k) else { continue };
+        let deadline = match &v.kind {
+            NodeKind::Int(_) => dec.uint(v).map(|n| RuleDeadline::Days(n.value)),
+            NodeKind::Str(_) => dec.date(v).and_then(|due| match date {
+                Some(day) if due.value < day.value => {
+                    dec.error(
+                        Code::InvalidDate,
+                        v.span,
+                        format!(
+                            "deadline of `{}` on {}, before the inspection on {}",
+                            rule.value, due.value, day.value
+                        ),
+                    );
+                    None
+                }
+                _ => Some(RuleDeadline::Date(due.value)),
+            }),
+            _ => {
+                dec.error(
+                    Code::InvalidValue,
+                    v.span,
+                    format!(
+                        "the deadline of `{}` is {}; expected days (a whole number) or a due date (YYYY-MM-DD)",
+                        rule.value,
+                        v.type_name()
+                    ),
+                );
+                None
+            }
+        };
+        if let Some(d) = deadline {
+            out.insert(rule.value, Sp::new(d, v.span));
+        }
+    }
+    Some(out)
 }
 
 fn event(dec: &mut Decoder, node: &Node) -> Option<Event> {

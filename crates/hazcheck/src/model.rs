@@ -174,6 +174,10 @@ pub struct RulesetFile {
     /// Default rectification deadlines by level.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadlines: Option<Deadlines>,
+    /// When follow-up inspections flag a hazard for government-supervised
+    /// rectification (挂牌督办).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpPolicy>,
     /// The documents (standards, regulations) that rules cite.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Document>,
@@ -253,6 +257,21 @@ pub struct Deadlines {
     /// Days to fix a major hazard.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<u32>,
+}
+
+/// When a follow-up inspection (回头看) flags a hazard still there for
+/// government-supervised rectification (挂牌督办).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpPolicy {
+    /// Flag a major hazard still there after its due date; default `true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_major: Option<bool>,
+    /// Flag an ordinary hazard found still there at this many follow-ups in
+    /// a row; default 2, at least 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub repeated_open: Option<u32>,
 }
 
 /// A basis document: a standard, regulation or local rule.

@@ -233,9 +233,30 @@ pub struct Finding {
     /// Days allowed to rectify.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_days: Option<u32>,
-    /// The rectification due date.
+    /// The rectification due date. Absent when nothing sets a deadline for
+    /// the finding: neither the inspection (by rule or by level), nor the
+    /// rule, nor the ruleset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Date>,
+    /// Where `deadline_days` and `due` come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_from: Option<DeadlineFrom>,
+}
+
+/// Where a finding's rectification deadline comes from.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineFrom {
+    /// The inspection's `deadlines.rules` entry for the finding's rule.
+    InspectionRule,
+    /// The rule's own `deadline` in the ruleset.
+    Rule,
+    /// The inspection's `deadlines` for the finding's level.
+    InspectionLevel,
+    /// The ruleset's `deadlines` for the finding's level.
+    Ruleset,
 }
 
 /// An exception of a finding that could not be decided.

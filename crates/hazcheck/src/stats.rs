@@ -15,10 +15,18 @@
 //! rectified only when a follow-up saw it rectified; it is overdue when it
 //! is not rectified and its due date is before the `as_of` date (by default
 //! the latest inspection date among the inputs: there is no clock).
+//!
+//! Records are read one at a time from a stream ([`read_records_from`]) and
+//! folded into a [`StatsBuilder`], which keeps one small entry per
+//! inspection and per hazard, with site, rule and domain names stored once:
+//! memory grows with the number of inspections and hazards, not with the
+//! size of the reports or files read.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, Read};
 
 use schemars::JsonSchema;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
@@ -64,38 +72,90 @@ pub struct ReadError {
 /// with `errors` (or `error`) and no report becomes [`Record::Failed`].
 pub fn read_records(text: &str) -> Result<Vec<Record>, ReadError> {
     let mut out = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    read_records_from(text.as_bytes(), &mut |r| out.push(r))?;
+    Ok(out)
+}
+
+/// Reads the records of a stream as [`read_records`] does, handing each to
+/// `each` as soon as it is read: only one document (one report, or one
+/// element of an array) is held in memory at a time, whatever the size of
+/// the stream. Records before an error have been handed over when it is
+/// returned.
+pub fn read_records_from<R: BufRead>(
+    reader: R,
+    each: &mut dyn FnMut(Record),
+) -> Result<(), ReadError> {
+    let mut src = Source {
+        inner: reader,
+        line: 1,
+        column: 1,
+        started: false,
+    };
     loop {
-        let end = stream.byte_offset();
-        let rest = text.get(end..).unwrap_or_default();
-        let start = end + (rest.len() - rest.trim_start().len());
-        let Some(next) = stream.next() else { break };
-        let value = next.map_err(|e| ReadError {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        let at = |message: String| {
-            let before = text.get(..start).unwrap_or_default();
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            ReadError {
-                line: before.matches('\n').count() + 1,
-                column: before
-                    .get(line_start..)
-                    .map_or(1, |s| s.chars().count() + 1),
-                message,
+        match src.skip_whitespace() {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                return Err(ReadError {
+                    line: src.line,
+                    column: src.column,
+                    message: e.to_string(),
+                });
             }
+        }
+        let (line, column) = (src.line, src.column);
+        let mut failure = None;
+        // Most inputs are NDJSON: a value that fills the rest of its line
+        // is parsed from the buffer at once, which is several times faster
+        // than byte by byte. Anything else (a document over several lines,
+        // a line longer than the buffer, an error) is read byte by byte
+        // below, where errors get their exact place.
+        if let Some(value) = src.whole_line() {
+            top_value(value, each, &mut failure);
+            if let Some(message) = failure {
+                return Err(ReadError {
+                    line,
+                    column,
+                    message,
+                });
+            }
+            continue;
+        }
+        let result = {
+            let mut de = serde_json::Deserializer::from_reader(&mut src);
+            Top {
+                each: &mut *each,
+                failure: &mut failure,
+            }
+            .deserialize(&mut de)
         };
-        match value {
-            serde_json::Value::Array(items) => {
-                for (i, item) in items.into_iter().enumerate() {
-                    out.push(record_of(item).map_err(|m| at(format!("element {i}: {m}")))?);
-                }
-            }
-            other => out.push(record_of(other).map_err(at)?),
+        if let Some(message) = failure {
+            return Err(ReadError {
+                line,
+                column,
+                message,
+            });
+        }
+        if let Err(e) = result {
+            // The deserializer counts from where this value starts.
+            let (l, c) = (e.line(), e.column());
+            let (line, column) = if l <= 1 {
+                (line, column + c.saturating_sub(1))
+            } else {
+                (line + l - 1, c)
+            };
+            let text = e.to_string();
+            let message = match text.rsplit_once(" at line ") {
+                Some((m, _)) if !e.is_io() => m.to_string(),
+                _ => text,
+            };
+            return Err(ReadError {
+                line,
+                column,
+                message,
+            });
         }
     }
-    Ok(out)
 }
 
 /// Options of a statistics run.
@@ -156,7 +216,8 @@ pub struct Inputs {
     /// Batch records of inspections that could not be evaluated.
     pub failed: usize,
     /// Inspections read more than once (same site, date, ruleset and
-    /// inspection id), counted once.
+    /// inspection id), counted once. A report and the follow-up result of
+    /// the same visit are one inspection read twice.
     pub duplicates: usize,
 }
 
@@ -192,6 +253,10 @@ pub struct Row {
     pub open: usize,
     /// Not seen rectified and past their due date.
     pub overdue: usize,
+    /// Not seen rectified and without a due date: nothing set a deadline,
+    /// so they can never be overdue.
+    #[serde(default)]
+    pub no_due: usize,
     /// Not seen rectified and flagged for government-supervised
     /// rectification at their latest follow-up.
     pub escalated: usize,
@@ -245,8 +310,19 @@ pub fn compute(records: &[Record], options: &StatsOptions) -> Stats {
 #[derive(Debug, Default)]
 pub struct StatsBuilder {
     inputs: Inputs,
+    /// Rulesets, rules, domains and site keys, each stored once.
+    names: Names,
+    /// Every distinct site as written, stored once.
+    sites: Vec<Site>,
+    site_index: HashMap<SiteFields, u32>,
     inspections: BTreeMap<InspectionKey, InspectionInfo>,
     hazards: BTreeMap<HazardKey, Sighting>,
+    /// The title of each rule (by ruleset and rule), from its latest
+    /// sighting.
+    titles: BTreeMap<(u32, u32), (Date, Text)>,
+    /// The visits (site, date, ruleset) read as follow-up results: their
+    /// plain reports, if also read, are counted through the follow-up.
+    follow_up_visits: BTreeSet<(u32, Date, u32)>,
     anonymous: usize,
 }
 
@@ -265,18 +341,24 @@ impl StatsBuilder {
         }
     }
 
+    /// Reads every record of a stream into the builder, one at a time (see
+    /// [`read_records_from`]).
+    pub fn read<R: BufRead>(&mut self, reader: R) -> Result<(), ReadError> {
+        read_records_from(reader, &mut |r| self.add(&r))
+    }
+
     /// Adds the report of one inspection: each finding is a hazard found on
     /// the inspection date.
     pub fn add_report(&mut self, r: &Report) {
         self.inputs.reports += 1;
-        let site = self.inspection(r);
+        let visit = self.inspection(r, false);
         for f in &r.findings {
             self.sight(
-                &site,
-                r,
+                &visit,
                 &f.rule,
                 r.inspection.date,
-                Sighting::new(r, f.level, &f.title, Status::New, f.due, false, 0),
+                &f.title,
+                Sighting::new(&visit, f.level, Status::New, f.due, false, 0),
             );
         }
     }
@@ -285,16 +367,15 @@ impl StatsBuilder {
     /// hazard it checked or found.
     pub fn add_follow_up(&mut self, f: &FollowUp) {
         self.inputs.follow_ups += 1;
-        let r = &f.report;
-        let site = self.inspection(r);
+        let visit = self.inspection(&f.report, true);
         for m in &f.matches {
             let escalated = f.escalate.iter().any(|e| e.rule == m.rule);
             self.sight(
-                &site,
-                r,
+                &visit,
                 &m.rule,
                 m.found,
-                Sighting::new(r, m.level, &m.title, m.status, m.due, escalated, 1),
+                &m.title,
+                Sighting::new(&visit, m.level, m.status, m.due, escalated, 1),
             );
         }
     }
@@ -304,52 +385,88 @@ impl StatsBuilder {
         let first = self.inspections.keys().map(|k| k.date).min();
         let last = self.inspections.keys().map(|k| k.date).max();
         let as_of = options.as_of.or(last);
+        let names = &self.names;
+        let regions: Vec<[String; 3]> = self
+            .sites
+            .iter()
+            .map(|s| region_levels(s.region.as_deref()))
+            .collect();
+        let region = |site: u32| -> [String; 3] {
+            regions
+                .get(site as usize)
+                .cloned()
+                .unwrap_or_else(|| [UNKNOWN, UNKNOWN, UNKNOWN].map(String::from))
+        };
         let mut g = Groups::default();
         for (k, info) in &self.inspections {
-            let [province, city, county] = region_levels(info.site.region.as_deref());
+            let [province, city, county] = region(info.site);
             for (dim, key) in [
                 (Dim::Total, "total".to_string()),
-                (Dim::Domain, info.domain.clone()),
+                (Dim::Domain, names.get(info.domain).to_string()),
                 (Dim::Province, province),
                 (Dim::City, city),
                 (Dim::County, county),
                 (Dim::Month, month_of(k.date)),
                 (Dim::Week, week_of(k.date)),
             ] {
-                g.acc(dim, key, None).inspection(&k.site);
+                g.acc(dim, key, None).inspection(k.site);
             }
             let levels: BTreeSet<Level> = info.present.iter().map(|p| p.1).collect();
             for level in levels {
                 g.acc(Dim::Level, level.as_str().to_string(), None)
-                    .inspection(&k.site);
+                    .inspection(k.site);
             }
-            let rules: BTreeSet<&String> = info.present.iter().map(|p| &p.0).collect();
+            let rules: BTreeSet<u32> = info.present.iter().map(|p| p.0).collect();
             for rule in rules {
-                g.acc(Dim::Rule, rule.clone(), Some(&k.ruleset))
-                    .inspection(&k.site);
+                g.acc(
+                    Dim::Rule,
+                    names.get(rule).to_string(),
+                    Some(names.get(k.ruleset)),
+                )
+                .inspection(k.site);
             }
         }
+        let no_title = Text::default();
+        let title_of = |k: &HazardKey| {
+            self.titles
+                .get(&(k.ruleset, k.rule))
+                .map_or(&no_title, |t| &t.1)
+        };
         let mut major_open = Vec::new();
         let mut overdue_list = Vec::new();
         for (k, s) in &self.hazards {
+            // A plain report of a visit whose follow-up result was also
+            // read: the follow-up already accounts for what it found, and a
+            // hazard it still saw open keeps the date it was first found.
+            if s.source == 0
+                && s.date == k.found
+                && self
+                    .follow_up_visits
+                    .contains(&(k.site, k.found, k.ruleset))
+            {
+                continue;
+            }
             let rectified = s.status == Status::Rectified;
             let overdue = !rectified && as_of.is_some_and(|a| s.due.is_some_and(|d| d < a));
+            let no_due = !rectified && s.due.is_none();
             let escalated = !rectified && s.escalated;
-            let [province, city, county] = region_levels(s.site.region.as_deref());
+            let [province, city, county] = region(s.site);
+            let domain = names.get(s.domain);
+            let ruleset = names.get(k.ruleset);
+            let rule = names.get(k.rule);
             for (dim, key) in [
                 (Dim::Total, "total".to_string()),
                 (Dim::Level, s.level.as_str().to_string()),
-                (Dim::Domain, s.domain.clone()),
-                (Dim::Rule, k.rule.clone()),
+                (Dim::Domain, domain.to_string()),
+                (Dim::Rule, rule.to_string()),
                 (Dim::Province, province),
                 (Dim::City, city),
                 (Dim::County, county),
                 (Dim::Month, month_of(k.found)),
                 (Dim::Week, week_of(k.found)),
             ] {
-                let ruleset = (dim == Dim::Rule).then_some(k.ruleset.as_str());
-                let a = g.acc(dim, key, ruleset);
-                a.sites.insert(k.site.clone());
+                let a = g.acc(dim, key, (dim == Dim::Rule).then_some(ruleset));
+                a.sites.insert(k.site);
                 a.hazards += 1;
                 match s.level {
                     Level::Major => a.major += 1,
@@ -361,19 +478,20 @@ impl StatsBuilder {
                     a.open += 1;
                 }
                 a.overdue += usize::from(overdue);
+                a.no_due += usize::from(no_due);
                 a.escalated += usize::from(escalated);
                 if dim == Dim::Rule && a.title.is_none() {
-                    a.title = Some(s.title.clone());
+                    a.title = Some(title_of(k).clone());
                 }
             }
             if !rectified {
                 let open = OpenHazard {
-                    site: s.site.clone(),
-                    domain: s.domain.clone(),
-                    ruleset: k.ruleset.clone(),
-                    rule: k.rule.clone(),
+                    site: self.sites.get(s.site as usize).cloned().unwrap_or_default(),
+                    domain: domain.to_string(),
+                    ruleset: ruleset.to_string(),
+                    rule: rule.to_string(),
                     level: s.level,
-                    title: s.title.clone(),
+                    title: title_of(k).clone(),
                     found: k.found,
                     last_seen: s.date,
                     status: if s.status == Status::Unverified {
@@ -449,8 +567,9 @@ impl StatsBuilder {
         }
     }
 
-    /// Registers the inspection of a report and returns its site key.
-    fn inspection(&mut self, r: &Report) -> String {
+    /// Registers the inspection of a report and returns what its hazards
+    /// are keyed by.
+    fn inspection(&mut self, r: &Report, follow_up: bool) -> VisitRef {
         let site = &r.inspection.site;
         let key = if let Some(id) = &site.id {
             format!("id:{id}")
@@ -462,36 +581,87 @@ impl StatsBuilder {
             self.anonymous += 1;
             format!("anonymous:{}", self.anonymous)
         };
-        let ikey = InspectionKey {
-            site: key.clone(),
+        let visit = VisitRef {
+            key: self.names.intern(&key),
+            site: self.site_ref(site),
+            ruleset: self.names.intern(&r.ruleset.id),
+            domain: self.names.intern(domain_of(r)),
             date: r.inspection.date,
-            ruleset: r.ruleset.id.clone(),
+        };
+        let ikey = InspectionKey {
+            site: visit.key,
+            date: visit.date,
+            ruleset: visit.ruleset,
             id: r.inspection.id.clone(),
         };
         if self.inspections.contains_key(&ikey) {
             self.inputs.duplicates += 1;
         }
+        let present: Vec<(u32, Level)> = r
+            .findings
+            .iter()
+            .map(|f| (self.names.intern(&f.rule), f.level))
+            .collect();
         let info = self
             .inspections
             .entry(ikey)
             .or_insert_with(|| InspectionInfo {
-                site: site.clone(),
-                domain: domain_of(r),
-                present: BTreeSet::new(),
+                site: visit.site,
+                domain: visit.domain,
+                present: Vec::new(),
+                follow_up: false,
             });
-        for f in &r.findings {
-            info.present.insert((f.rule.clone(), f.level));
+        // The findings of a follow-up's evaluation (which saw the earlier
+        // findings) replace those of a plain report of the same visit.
+        if follow_up && !info.follow_up {
+            info.present.clear();
+            info.follow_up = true;
         }
-        key
+        if follow_up || !info.follow_up {
+            info.present.extend(present);
+            info.present.sort();
+            info.present.dedup();
+        }
+        if follow_up {
+            self.follow_up_visits
+                .insert((visit.key, visit.date, visit.ruleset));
+        }
+        visit
     }
 
-    fn sight(&mut self, site: &str, r: &Report, rule: &str, found: Date, s: Sighting) {
+    fn site_ref(&mut self, site: &Site) -> u32 {
+        let fields = (
+            site.id.clone(),
+            site.name.clone(),
+            site.region.clone(),
+            site.category.clone(),
+        );
+        if let Some(&i) = self.site_index.get(&fields) {
+            return i;
+        }
+        let i = u32::try_from(self.sites.len()).unwrap_or(u32::MAX);
+        self.sites.push(site.clone());
+        self.site_index.insert(fields, i);
+        i
+    }
+
+    fn sight(&mut self, visit: &VisitRef, rule: &str, found: Date, title: &Text, s: Sighting) {
+        let rule = self.names.intern(rule);
         let key = HazardKey {
-            site: site.to_string(),
-            ruleset: r.ruleset.id.clone(),
-            rule: rule.to_string(),
+            site: visit.key,
+            ruleset: visit.ruleset,
+            rule,
             found,
         };
+        // The latest title wins; on the same date the larger text, so that
+        // the input order never changes the result.
+        let t = self
+            .titles
+            .entry((visit.ruleset, rule))
+            .or_insert_with(|| (visit.date, title.clone()));
+        if (visit.date, &title.zh, &title.en) > (t.0, &t.1.zh, &t.1.en) {
+            *t = (visit.date, title.clone());
+        }
         match self.hazards.get_mut(&key) {
             Some(old) if old.rank() >= s.rank() => {}
             Some(old) => *old = s,
@@ -549,6 +719,170 @@ impl Stats {
     }
 }
 
+/// A byte stream that knows the line and column of its next byte, so that
+/// errors can be located while only one document is held in memory.
+struct Source<R> {
+    inner: R,
+    line: usize,
+    column: usize,
+    started: bool,
+}
+
+impl<R: BufRead> Source<R> {
+    /// Skips whitespace (and a byte-order mark at the start); false at the
+    /// end of the stream.
+    fn skip_whitespace(&mut self) -> std::io::Result<bool> {
+        if !self.started {
+            self.started = true;
+            // Byte by byte, since a buffer may hold fewer than three bytes;
+            // a stream that starts with part of the mark only is not JSON
+            // and fails below anyway.
+            for b in [0xEF, 0xBB, 0xBF] {
+                if self.inner.fill_buf()?.first() != Some(&b) {
+                    break;
+                }
+                self.inner.consume(1);
+            }
+        }
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let n = buf
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .count();
+            let found = n < buf.len();
+            advance(
+                &mut self.line,
+                &mut self.column,
+                buf.get(..n).unwrap_or_default(),
+            );
+            self.inner.consume(n);
+            if found {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Source<R> {
+    /// The value from here to the end of the line, if the buffer holds the
+    /// whole line and it is one valid JSON value; the line is then
+    /// consumed.
+    fn whole_line(&mut self) -> Option<serde_json::Value> {
+        let buf = self.inner.fill_buf().ok()?;
+        let end = buf.iter().position(|&b| b == b'\n')?;
+        let value = serde_json::from_slice(buf.get(..end)?).ok()?;
+        self.inner.consume(end + 1);
+        self.line += 1;
+        self.column = 1;
+        Some(value)
+    }
+}
+
+/// Hands over the records of a top-level value already read: a document,
+/// or each element of an array.
+fn top_value(value: serde_json::Value, each: &mut dyn FnMut(Record), failure: &mut Option<String>) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                match record_of(item) {
+                    Ok(r) => each(r),
+                    Err(m) => {
+                        *failure = Some(format!("element {i}: {m}"));
+                        return;
+                    }
+                }
+            }
+        }
+        other => match record_of(other) {
+            Ok(r) => each(r),
+            Err(m) => *failure = Some(m),
+        },
+    }
+}
+
+impl<R: BufRead> Read for Source<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        advance(
+            &mut self.line,
+            &mut self.column,
+            out.get(..n).unwrap_or_default(),
+        );
+        Ok(n)
+    }
+}
+
+/// Moves a line and column (in characters) over some bytes.
+fn advance(line: &mut usize, column: &mut usize, bytes: &[u8]) {
+    for &b in bytes {
+        if b == b'\n' {
+            *line += 1;
+            *column = 1;
+        } else if b & 0xC0 != 0x80 {
+            *column += 1;
+        }
+    }
+}
+
+/// Reads one top-level JSON value: a document, or an array whose elements
+/// are handed over one at a time.
+struct Top<'a> {
+    each: &'a mut dyn FnMut(Record),
+    /// Why a value that is valid JSON is not a record; the value's start
+    /// locates it.
+    failure: &'a mut Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a report, a follow-up result, a batch record, or a list of them")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            match record_of(value) {
+                Ok(r) => (self.each)(r),
+                Err(m) => {
+                    *self.failure = Some(format!("element {i}: {m}"));
+                    return Err(A::Error::custom("not a record"));
+                }
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value =
+            serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        match record_of(value) {
+            Ok(r) => {
+                (self.each)(r);
+                Ok(())
+            }
+            Err(m) => {
+                *self.failure = Some(m);
+                Err(A::Error::custom("not a record"))
+            }
+        }
+    }
+}
+
 fn record_of(value: serde_json::Value) -> Result<Record, String> {
     let format = value.get("format").and_then(serde_json::Value::as_str);
     match format {
@@ -590,34 +924,75 @@ fn record_of(value: serde_json::Value) -> Result<Record, String> {
     }
 }
 
-fn domain_of(r: &Report) -> String {
-    r.ruleset
-        .domain
-        .clone()
-        .unwrap_or_else(|| r.ruleset.id.clone())
+fn domain_of(r: &Report) -> &str {
+    r.ruleset.domain.as_deref().unwrap_or(&r.ruleset.id)
+}
+
+/// Strings stored once, by number.
+#[derive(Debug, Default)]
+struct Names {
+    index: HashMap<String, u32>,
+    list: Vec<String>,
+}
+
+impl Names {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    fn get(&self, i: u32) -> &str {
+        self.list.get(i as usize).map_or("", String::as_str)
+    }
+}
+
+/// A site's id, name, region and category.
+type SiteFields = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The inspection a record is of, as its hazards refer to it.
+struct VisitRef {
+    /// The site key (id, or name and region).
+    key: u32,
+    /// The site as written.
+    site: u32,
+    ruleset: u32,
+    domain: u32,
+    date: Date,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct InspectionKey {
-    site: String,
+    site: u32,
     date: Date,
-    ruleset: String,
+    ruleset: u32,
     id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 struct InspectionInfo {
-    site: Site,
-    domain: String,
+    site: u32,
+    domain: u32,
     /// The rules and levels of the findings recorded.
-    present: BTreeSet<(String, Level)>,
+    present: Vec<(u32, Level)>,
+    /// Whether a follow-up result of this inspection was read.
+    follow_up: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct HazardKey {
-    site: String,
-    ruleset: String,
-    rule: String,
+    site: u32,
+    ruleset: u32,
+    rule: u32,
     found: Date,
 }
 
@@ -630,33 +1005,30 @@ struct Sighting {
     source: u8,
     status: Status,
     level: Level,
-    title: Text,
     due: Option<Date>,
     escalated: bool,
-    site: Site,
-    domain: String,
+    site: u32,
+    domain: u32,
 }
 
 impl Sighting {
     fn new(
-        r: &Report,
+        visit: &VisitRef,
         level: Level,
-        title: &Text,
         status: Status,
         due: Option<Date>,
         escalated: bool,
         source: u8,
     ) -> Sighting {
         Sighting {
-            date: r.inspection.date,
+            date: visit.date,
             source,
             status,
             level,
-            title: title.clone(),
             due,
             escalated,
-            site: r.inspection.site.clone(),
-            domain: domain_of(r),
+            site: visit.site,
+            domain: visit.domain,
         }
     }
 
@@ -684,21 +1056,22 @@ enum Dim {
 #[derive(Debug, Default)]
 struct Acc {
     inspections: usize,
-    sites: BTreeSet<String>,
+    sites: BTreeSet<u32>,
     hazards: usize,
     major: usize,
     ordinary: usize,
     rectified: usize,
     open: usize,
     overdue: usize,
+    no_due: usize,
     escalated: usize,
     title: Option<Text>,
 }
 
 impl Acc {
-    fn inspection(&mut self, site: &str) {
+    fn inspection(&mut self, site: u32) {
         self.inspections += 1;
-        self.sites.insert(site.to_string());
+        self.sites.insert(site);
     }
 
     fn row(self, key: String, ruleset: Option<String>) -> Row {
@@ -720,6 +1093,7 @@ impl Acc {
             rectified: self.rectified,
             open: self.open,
             overdue: self.overdue,
+            no_due: self.no_due,
             escalated: self.escalated,
             rectified_percent: percent,
         }
@@ -901,6 +1275,91 @@ rules:
         assert_eq!(again.total, stats.total);
         assert_eq!(again.by_rule, stats.by_rule);
         assert_eq!(again.major_open, stats.major_open);
+    }
+
+    #[test]
+    fn streams_give_the_same_records_whatever_the_buffer_size() {
+        let records = chain();
+        let json = |r: &Record| match r {
+            Record::Report(r) => serde_json::to_string(r).expect("json"),
+            Record::FollowUp(f) => serde_json::to_string(f).expect("json"),
+            Record::Failed(_) => unreachable!(),
+        };
+        let [a, b, c] = [&records[0], &records[1], &records[2]].map(json);
+        let pretty = match &records[1] {
+            Record::FollowUp(f) => f.to_json(),
+            _ => unreachable!(),
+        };
+        // A byte-order mark, an NDJSON line, a document over many lines, a
+        // line with an array of two, a CRLF line and a batch error record
+        // without a final newline.
+        let text = format!(
+            "\u{feff}{a}\n{pretty}\n[{c}, {b}]\r\n{a}\r\n{{\"line\": 9, \"errors\": [{{\"message\": \"bad\"}}]}}"
+        );
+        let want = vec![
+            records[0].clone(),
+            records[1].clone(),
+            records[2].clone(),
+            records[1].clone(),
+            records[0].clone(),
+            Record::Failed("bad".into()),
+        ];
+        for capacity in [1, 7, 300, 1 << 20] {
+            let mut got = Vec::new();
+            let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+            read_records_from(reader, &mut |r| got.push(r)).expect("records");
+            assert_eq!(got, want, "buffer of {capacity} bytes");
+        }
+    }
+
+    #[test]
+    fn stream_errors_are_located_in_the_whole_stream() {
+        let report = match &chain()[0] {
+            Record::Report(r) => serde_json::to_string(r).expect("json"),
+            _ => unreachable!(),
+        };
+        // A syntax error inside a document over several lines.
+        let text = format!("{report}\n{{\n  \"format\": nope\n}}\n");
+        for capacity in [5, 1 << 20] {
+            let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+            let mut n = 0;
+            let e = read_records_from(reader, &mut |_| n += 1).expect_err("syntax");
+            assert_eq!((n, e.line, e.column), (1, 3, 14), "{e}");
+            assert_eq!(e.message, "expected ident");
+        }
+        // A valid value that is not a record, after a line of another, on
+        // the same line: located at its start.
+        let text = format!("{report}\n{report}  {{\"x\": 1}}\n");
+        for capacity in [5, 1 << 20] {
+            let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+            let e = read_records_from(reader, &mut |_| {}).expect_err("not a record");
+            let column = report.chars().count() + 3;
+            assert_eq!((e.line, e.column), (2, column), "{e}");
+            assert!(e.message.starts_with("not a hazcheck report"), "{e}");
+        }
+        // Garbage after the last value.
+        let e = read_records(&format!("{report}\n  ]")).expect_err("garbage");
+        assert_eq!((e.line, e.column), (2, 3), "{e}");
+    }
+
+    #[test]
+    fn a_report_and_the_follow_up_of_the_same_visit_count_once() {
+        let records = chain();
+        let Record::FollowUp(f) = &records[1] else {
+            unreachable!()
+        };
+        // The plain report of visit 2, as a team's own batch run would give
+        // it: its r.m (still open since visit 1) is not a new hazard.
+        let mut with_plain = records.clone();
+        with_plain.push(Record::Report(Box::new(f.report.clone())));
+        let stats = compute(&records, &StatsOptions::default());
+        for input in [with_plain.clone(), with_plain.into_iter().rev().collect()] {
+            let again = compute(&input, &StatsOptions::default());
+            assert_eq!(again.total, stats.total);
+            assert_eq!(again.by_level, stats.by_level);
+            assert_eq!(again.by_rule, stats.by_rule);
+            assert_eq!(again.inputs.duplicates, 1);
+        }
     }
 
     #[test]

@@ -110,6 +110,9 @@ pub fn code_description(code: Code) -> &'static str {
         Code::EventUnknownKind => {
             "The inspection's history holds an event of a kind the ruleset does not declare."
         }
+        Code::DeadlineUnknownRule => {
+            "The inspection sets a rectification deadline for a rule the ruleset does not have."
+        }
         // Codes added to the library after this list was written fall back
         // to their short name until they get a sentence here.
         _ => code.slug(),
