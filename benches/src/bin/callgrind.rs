@@ -6,8 +6,10 @@
 //!         target/release/callgrind MODE [PASSES]
 //!
 //! MODE is `evaluate` (decoded inspections), `from-json` (from parsed
-//! JSON), `end-to-end` (JSON text in, report JSON out), `floor`, `rego-vm`
-//! or `zen`. The program evaluates 200 generated construction inspections
+//! JSON), `end-to-end` (JSON text in, report JSON out, through
+//! serde_json), `batch` (a line in, its output record out, as `hazcheck
+//! batch` does), `compile` (load and compile the construction version once
+//! per pass: divide by PASSES only), `floor`, `rego-vm` or `zen`. The program evaluates 200 generated construction inspections
 //! (PROFILE `typical`, `clean` or `worst`; default typical) PASSES times
 //! (default 5); only `measured_pass` is counted, so instructions per
 //! inspection = Ir / (200 × PASSES). `benches/callgrind.sh` does this.
@@ -24,6 +26,9 @@ const POOL: u64 = 200;
 
 struct Work<'a> {
     rs: &'a Ruleset,
+    batch: hazcheck::batch::Batch<'a>,
+    lines: &'a [hazcheck::batch::Line],
+    sources: &'a [shipped::Shipped],
     texts: &'a [String],
     values: &'a [serde_json::Value],
     insps: &'a [Inspection],
@@ -61,6 +66,18 @@ fn measured_pass(mode: &str, w: &Work<'_>) -> usize {
                     let r = w.rs.evaluate(&i, &opts);
                     n += serde_json::to_string(&r).map_or(0, |s| s.len());
                 }
+            }
+        }
+        "batch" => {
+            // What `hazcheck batch` does with each line: the located JSON
+            // reader, decoding, evaluation and the output record.
+            for l in w.lines {
+                n += w.batch.evaluate(0, l).to_json_line().len();
+            }
+        }
+        "compile" => {
+            for f in w.sources {
+                n += shipped::load(f).map_or(0, |l| l.ids().count());
             }
         }
         "floor" => {
@@ -143,7 +160,15 @@ fn main() {
         .as_ref()
         .filter(|_| peers)
         .and_then(|l| emit_jdm::decision(l).and_then(|g| Zen::new(&g, l)).ok());
+    let lines: Vec<hazcheck::batch::Line> = texts
+        .iter()
+        .map(|t| hazcheck::batch::Line::Bytes(t.as_bytes().to_vec()))
+        .collect();
+    let sources = [file];
     let w = Work {
+        batch: hazcheck::batch::Batch::new(&library, limits.clone(), EvalOptions::default()),
+        lines: &lines,
+        sources: &sources,
         rego,
         rego_inputs: values.iter().map(|v| regorus::Value::from(v.clone())).collect(),
         zen,

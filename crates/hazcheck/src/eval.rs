@@ -162,8 +162,13 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
         .take(n_items)
         .collect();
     let mut raw: Vec<Option<&Answer>> = vec![None; n_items];
+    // Answers and item ids are both sorted: one merge pass finds each
+    // answer's item.
+    let mut items = rs.items_by_id.iter().peekable();
     for (id, answer) in &insp.answers {
-        let Some(&ix) = rs.item_index.get(id.as_str()) else {
+        while items.next_if(|(k, _)| k.as_str() < id.as_str()).is_some() {}
+        let found = items.next_if(|(k, _)| k == id).map(|(_, ix)| *ix);
+        let Some(ix) = found else {
             diags.push(InputDiagnostic {
                 code: Code::AnswerUnknownItem,
                 item: id.clone(),
@@ -1093,9 +1098,8 @@ impl State<'_> {
                         .unwrap_or_default(),
                     None => self
                         .rs
-                        .item_index
-                        .get(&a.item)
-                        .and_then(|ix| self.rs.compiled.items.get(*ix))
+                        .item_ix(&a.item)
+                        .and_then(|ix| self.rs.compiled.items.get(ix))
                         .map(|i| i.prompt.clone())
                         .unwrap_or_default(),
                 };
@@ -1155,9 +1159,8 @@ impl State<'_> {
                 // answers that decide it are missing too.
                 let cond = self
                     .rs
-                    .item_index
-                    .get(&a.item)
-                    .and_then(|ix| self.rs.compiled.items.get(*ix))
+                    .item_ix(&a.item)
+                    .and_then(|ix| self.rs.compiled.items.get(ix))
                     .and_then(|it| it.applies_if.as_ref());
                 if let Some(cond) = cond {
                     let at = self.trace(cond);

@@ -292,6 +292,31 @@ impl Inspection {
         file: FileId,
         limits: &Limits,
     ) -> Result<Inspection, Vec<Diagnostic>> {
+        // The answers are most of an inspection. They are read straight
+        // from the JSON when they are within the limits, which spares
+        // copying every key and string into a tree first; the rest goes
+        // through the tree. Anything out of the ordinary takes the general
+        // path, so diagnostics are the same either way.
+        if let serde_json::Value::Object(top) = value
+            && let Some(serde_json::Value::Object(given)) = top.get("answers")
+            && let Some(answers) = answers_from_json(given, limits)
+        {
+            let rest: serde_json::Map<String, serde_json::Value> = top
+                .iter()
+                .filter(|(k, _)| k.as_str() != "answers")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut i = Inspection::from_node(
+                &Node::from_json(&serde_json::Value::Object(rest), file),
+                limits,
+            )?;
+            let span = Span::file_only(file);
+            i.answers = answers
+                .into_iter()
+                .map(|(k, a)| (k, Sp::new(a, span)))
+                .collect();
+            return Ok(i);
+        }
         Inspection::from_node(&Node::from_json(value, file), limits)
     }
 
@@ -517,6 +542,57 @@ fn answers(
     Some(out)
 }
 
+/// The answers of a JSON inspection, read without building a tree: the
+/// same answers [`answers`] decodes from the tree, or `None` when a limit
+/// is exceeded (the general path then reports it).
+fn answers_from_json(
+    given: &serde_json::Map<String, serde_json::Value>,
+    limits: &Limits,
+) -> Option<Vec<(String, Answer)>> {
+    use serde_json::Value as V;
+    if given.len() > limits.max_answers {
+        return None;
+    }
+    let fits =
+        |s: &str| s.len() <= limits.max_answer_len || s.chars().count() <= limits.max_answer_len;
+    let mut out = Vec::with_capacity(given.len());
+    for (k, v) in given {
+        let a = match v {
+            V::Null => Answer::Unanswered,
+            V::Bool(b) => Answer::Bool(*b),
+            V::Number(n) => {
+                let node = Node::from_json(v, FileId(0));
+                match crate::decode::number_of(&node) {
+                    Ok(d) => Answer::Number(d),
+                    Err(_) => Answer::Text(node.scalar_text().unwrap_or_else(|| n.to_string())),
+                }
+            }
+            V::String(t) if fits(t) => Answer::Text(t.clone()),
+            V::String(_) => return None,
+            V::Array(items) => {
+                let mut list = Vec::with_capacity(items.len());
+                let mut odd = None;
+                for x in items {
+                    match x {
+                        V::String(t) if fits(t) => list.push(t.clone()),
+                        V::String(_) => return None,
+                        other => {
+                            odd = odd.or(Some(Node::from_json(other, FileId(0)).type_name()));
+                        }
+                    }
+                }
+                match odd {
+                    Some(found) => Answer::Malformed(format!("a list holding {found}")),
+                    None => Answer::List(list),
+                }
+            }
+            V::Object(_) => Answer::Malformed("a mapping".to_string()),
+        };
+        out.push((k.clone(), a));
+    }
+    Some(out)
+}
+
 fn answer(dec: &mut Decoder, node: &Node, item: &str, limits: &Limits) -> Option<Answer> {
     let too_long = |dec: &mut Decoder, span: Span, len: usize| {
         dec.error(
@@ -602,4 +678,52 @@ fn previous(dec: &mut Decoder, node: &Node) -> Option<PreviousInspection> {
         .unwrap_or_default();
     m.finish(dec, &["date", "findings"]);
     Some(PreviousInspection { date, findings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn answer_json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value as V;
+        let leaf = prop_oneof![
+            Just(V::Null),
+            any::<bool>().prop_map(V::Bool),
+            any::<i64>().prop_map(V::from),
+            any::<u64>().prop_map(V::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(V::Null, V::Number)),
+            ".{0,14}".prop_map(V::String),
+        ];
+        leaf.prop_recursive(2, 6, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(V::Array),
+                prop::collection::btree_map("[a-z]{1,2}", inner, 0..2)
+                    .prop_map(|m| V::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn json_answers_read_directly_equal_those_read_through_the_tree(
+            answers in prop::collection::btree_map("[a-z.]{1,6}", answer_json(), 0..8),
+            site in prop::option::of(prop::collection::btree_map(
+                prop::sample::select(vec!["id", "name", "region", "oops"]).prop_map(str::to_string),
+                ".{0,6}".prop_map(serde_json::Value::String),
+                0..3,
+            )),
+            max_len in 1usize..20,
+            max_answers in 1usize..10,
+        ) {
+            let mut top = serde_json::json!({"ruleset": "t", "date": "2025-01-01", "answers": answers});
+            if let Some(site) = site {
+                top["site"] = serde_json::Value::Object(site.into_iter().collect());
+            }
+            let limits = Limits { max_answer_len: max_len, max_answers, ..Limits::default() };
+            let direct = Inspection::from_json(&top, FileId(0), &limits);
+            let tree = Inspection::from_node(&Node::from_json(&top, FileId(0)), &limits);
+            prop_assert_eq!(direct, tree);
+        }
+    }
 }

@@ -76,8 +76,6 @@ pub mod span;
 pub mod stats;
 pub mod testing;
 
-use std::collections::HashMap;
-
 pub use date::Date;
 pub use decimal::Decimal;
 pub use diagnostic::{Code, Diagnostic, Severity};
@@ -124,7 +122,9 @@ pub struct Ruleset {
     pub(crate) documents: Vec<model::Document>,
     pub(crate) deadlines: model::Deadlines,
     pub(crate) compiled: compile::Compiled,
-    pub(crate) item_index: HashMap<String, usize>,
+    /// Item ids with their index, sorted by id: answers (sorted too) are
+    /// matched to items in one pass, without hashing.
+    pub(crate) items_by_id: Vec<(String, usize)>,
     pub(crate) limits: Limits,
 }
 
@@ -146,19 +146,20 @@ impl Ruleset {
         compiled: compile::Compiled,
         limits: Limits,
     ) -> Ruleset {
-        let item_index = compiled
+        let mut items_by_id: Vec<(String, usize)> = compiled
             .items
             .iter()
             .enumerate()
             .map(|(i, it)| (it.id.clone(), i))
             .collect();
+        items_by_id.sort_unstable();
         Ruleset {
             info,
             documents: model.documents.clone(),
             deadlines: load::deadlines_of(&model),
             model,
             compiled,
-            item_index,
+            items_by_id,
             limits,
         }
     }
@@ -186,6 +187,15 @@ impl Ruleset {
     /// Number of rules.
     pub fn rule_count(&self) -> usize {
         self.compiled.rules.len()
+    }
+
+    /// The index of an item.
+    pub(crate) fn item_ix(&self, id: &str) -> Option<usize> {
+        self.items_by_id
+            .binary_search_by(|(k, _)| k.as_str().cmp(id))
+            .ok()
+            .and_then(|at| self.items_by_id.get(at))
+            .map(|(_, ix)| *ix)
     }
 
     /// Evaluates an inspection with this version, whatever its date. Most
