@@ -41,7 +41,8 @@ fn main() {
                     Ok(l) => l,
                     Err(e) => {
                         // Not a failure: the report lists what has no floor.
-                        let _ = writeln!(code, "// {id} {}: not expressible: {e}", rs.info().version);
+                        let _ =
+                            writeln!(code, "// {id} {}: not expressible: {e}", rs.info().version);
                         continue;
                     }
                 };

@@ -46,11 +46,17 @@ fn expr(b: &B) -> Result<String, String> {
         B::Const(v) => v.to_string(),
         B::And(list) => format!(
             "({})",
-            list.iter().map(expr).collect::<Result<Vec<_>, _>>()?.join(" and ")
+            list.iter()
+                .map(expr)
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" and ")
         ),
         B::Or(list) => format!(
             "({})",
-            list.iter().map(expr).collect::<Result<Vec<_>, _>>()?.join(" or ")
+            list.iter()
+                .map(expr)
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" or ")
         ),
         B::Not(x) => format!("not ({})", expr(x)?),
         B::Atom(a) => atom(a)?,
@@ -77,7 +83,10 @@ fn is_str(x: &str) -> String {
 fn list(s: &[String]) -> Result<String, String> {
     Ok(format!(
         "[{}]",
-        s.iter().map(|o| lit(o)).collect::<Result<Vec<_>, _>>()?.join(", ")
+        s.iter()
+            .map(|o| lit(o))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(", ")
     ))
 }
 

@@ -194,123 +194,127 @@ fn set(s: &[String]) -> String {
 }
 
 impl Writer {
-fn atom(&mut self, a: &Atom) -> Result<Vec<String>, String> {
-    Ok(match a {
-        Atom::Na(k) => vec![format!("na({k:?})")],
-        Atom::Bool { item, value } => vec![format!("a[{item:?}] == {value}")],
-        Atom::Num { item, op, rhs } => {
-            let x = format!("a[{item:?}]");
-            let mut out = vec![format!("is_number({x})")];
-            let op = op.symbol();
-            match rhs {
-                NumRhs::Lit(v) => out.push(format!("{x} {op} {v}")),
-                NumRhs::Item { item: j, factor } => {
-                    let y = format!("a[{j:?}]");
-                    out.push(format!("is_number({y})"));
-                    out.push(format!("{x} {op} {}", num(&y, factor)));
+    fn atom(&mut self, a: &Atom) -> Result<Vec<String>, String> {
+        Ok(match a {
+            Atom::Na(k) => vec![format!("na({k:?})")],
+            Atom::Bool { item, value } => vec![format!("a[{item:?}] == {value}")],
+            Atom::Num { item, op, rhs } => {
+                let x = format!("a[{item:?}]");
+                let mut out = vec![format!("is_number({x})")];
+                let op = op.symbol();
+                match rhs {
+                    NumRhs::Lit(v) => out.push(format!("{x} {op} {v}")),
+                    NumRhs::Item { item: j, factor } => {
+                        let y = format!("a[{j:?}]");
+                        out.push(format!("is_number({y})"));
+                        out.push(format!("{x} {op} {}", num(&y, factor)));
+                    }
+                    NumRhs::Table {
+                        by,
+                        rows,
+                        default,
+                        factor,
+                    } => {
+                        let table = format!(
+                            "{{{}}}",
+                            rows.iter()
+                                .map(|(o, v)| format!("{o:?}: {v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                        let lookup = match default {
+                            Some(d) => format!("object.get({table}, str({by:?}), {d})"),
+                            None => format!("{table}[str({by:?})]"),
+                        };
+                        out.push(format!("{x} {op} {}", num(&lookup, factor)));
+                    }
                 }
-                NumRhs::Table {
-                    by,
-                    rows,
-                    default,
-                    factor,
-                } => {
-                    let table = format!(
-                        "{{{}}}",
-                        rows.iter()
-                            .map(|(o, v)| format!("{o:?}: {v}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    let lookup = match default {
-                        Some(d) => format!("object.get({table}, str({by:?}), {d})"),
-                        None => format!("{table}[str({by:?})]"),
-                    };
-                    out.push(format!("{x} {op} {}", num(&lookup, factor)));
+                out
+            }
+            Atom::Choice {
+                item,
+                set: s,
+                member,
+            } => {
+                if *member {
+                    vec![format!("str({item:?}) in {}", set(s))]
+                } else {
+                    let v = self.var();
+                    vec![
+                        format!("{v} := str({item:?})"),
+                        format!("not {v} in {}", set(s)),
+                    ]
                 }
             }
-            out
-        }
-        Atom::Choice { item, set: s, member } => {
-            if *member {
-                vec![format!("str({item:?}) in {}", set(s))]
-            } else {
+            Atom::Multi {
+                item,
+                set: s,
+                all,
+                holds,
+            } => {
+                let f = if *all { "contains_all" } else { "overlaps" };
+                vec![
+                    format!("is_array(a[{item:?}])"),
+                    format!(
+                        "{}{f}(a[{item:?}], {})",
+                        if *holds { "" } else { "not " },
+                        set(s)
+                    ),
+                ]
+            }
+            Atom::Text { item, value, eq } => vec![format!(
+                "str({item:?}) {} {value:?}",
+                if *eq { "==" } else { "!=" }
+            )],
+            Atom::Matches {
+                item,
+                pattern,
+                holds,
+            } => {
                 let v = self.var();
                 vec![
                     format!("{v} := str({item:?})"),
-                    format!("not {v} in {}", set(s)),
+                    format!(
+                        "{}regex.match({pattern:?}, {v})",
+                        if *holds { "" } else { "not " }
+                    ),
                 ]
             }
-        }
-        Atom::Multi {
-            item,
-            set: s,
-            all,
-            holds,
-        } => {
-            let f = if *all { "contains_all" } else { "overlaps" };
-            vec![
-                format!("is_array(a[{item:?}])"),
-                format!(
-                    "{}{f}(a[{item:?}], {})",
-                    if *holds { "" } else { "not " },
-                    set(s)
-                ),
-            ]
-        }
-        Atom::Text { item, value, eq } => vec![format!(
-            "str({item:?}) {} {value:?}",
-            if *eq { "==" } else { "!=" }
-        )],
-        Atom::Matches {
-            item,
-            pattern,
-            holds,
-        } => {
-            let v = self.var();
-            vec![
-                format!("{v} := str({item:?})"),
-                format!(
-                    "{}regex.match({pattern:?}, {v})",
-                    if *holds { "" } else { "not " }
-                ),
-            ]
-        }
-        Atom::Date { item, op, rhs } => {
-            let r = match rhs {
-                DateRhs::Inspection => "input.date".to_string(),
-                DateRhs::Lit(l) => format!("{l:?}"),
-                DateRhs::Item(j) => format!("str({j:?})"),
-            };
-            vec![format!("str({item:?}) {} {r}", op.symbol())]
-        }
-        Atom::Older {
-            item,
-            years,
-            months,
-            days,
-            holds,
-        } => {
-            if *days != 0 {
-                return Err("durations in days".into());
+            Atom::Date { item, op, rhs } => {
+                let r = match rhs {
+                    DateRhs::Inspection => "input.date".to_string(),
+                    DateRhs::Lit(l) => format!("{l:?}"),
+                    DateRhs::Item(j) => format!("str({j:?})"),
+                };
+                vec![format!("str({item:?}) {} {r}", op.symbol())]
             }
-            let v = self.var();
-            vec![
-                format!("{v} := str({item:?})"),
-                format!(
-                    "{}older({v}, {years}, {months})",
-                    if *holds { "" } else { "not " }
-                ),
-            ]
-        }
-        Atom::Previous { rule, overdue } => vec![if *overdue {
-            format!("previous_overdue({rule:?})")
-        } else {
-            format!("previous({rule:?})")
-        }],
-        Atom::InspectionDate { op, date } => {
-            vec![format!("input.date {} {date:?}", op.symbol())]
-        }
-    })
-}
+            Atom::Older {
+                item,
+                years,
+                months,
+                days,
+                holds,
+            } => {
+                if *days != 0 {
+                    return Err("durations in days".into());
+                }
+                let v = self.var();
+                vec![
+                    format!("{v} := str({item:?})"),
+                    format!(
+                        "{}older({v}, {years}, {months})",
+                        if *holds { "" } else { "not " }
+                    ),
+                ]
+            }
+            Atom::Previous { rule, overdue } => vec![if *overdue {
+                format!("previous_overdue({rule:?})")
+            } else {
+                format!("previous({rule:?})")
+            }],
+            Atom::InspectionDate { op, date } => {
+                vec![format!("input.date {} {date:?}", op.symbol())]
+            }
+        })
+    }
 }

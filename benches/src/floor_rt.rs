@@ -125,3 +125,39 @@ pub fn previous(i: &Input<'_>, rule: &str, overdue: bool) -> bool {
                     .is_some_and(|d| d < i.date))
     })
 }
+
+#[derive(serde::Serialize)]
+struct FloorReport<'a> {
+    inspection: Option<&'a str>,
+    verdict: &'static str,
+    findings: &'a [Finding],
+}
+
+/// The floor's whole pipeline for one line: parse the JSON text with
+/// serde_json, evaluate with the written-out rules, serialize the findings
+/// (rule, level, titles, basis) with the verdict. Returns the output length.
+pub fn floor_line(
+    text: &str,
+    f: fn(&Input<'_>, &mut Vec<Finding>),
+    out: &mut Vec<Finding>,
+) -> usize {
+    let Ok(j) = serde_json::from_str::<Value>(text) else {
+        return 0;
+    };
+    let Some(i) = Input::new(&j) else { return 0 };
+    out.clear();
+    f(&i, out);
+    let verdict = if out.iter().any(|f| f.level == Level::Major) {
+        "major"
+    } else if out.is_empty() {
+        "clear"
+    } else {
+        "ordinary"
+    };
+    serde_json::to_string(&FloorReport {
+        inspection: j.get("id").and_then(Value::as_str),
+        verdict,
+        findings: out,
+    })
+    .map_or(0, |s| s.len())
+}

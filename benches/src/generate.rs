@@ -269,7 +269,11 @@ impl Plan {
                 let Some(rule) = rule else { continue };
                 // Due dates around the inspection date, the day itself included.
                 let offset = [-30, -1, 0, 1, 30][rng.below(5)];
-                let offset = if profile == Profile::Worst { -30 } else { offset };
+                let offset = if profile == Profile::Worst {
+                    -30
+                } else {
+                    offset
+                };
                 findings.push(json!({
                     "rule": rule,
                     "level": "ordinary",
@@ -420,7 +424,11 @@ fn value(it: &PItem, mode: Mode, profile: Profile, date: Date, rng: &mut Rng) ->
                 Mode::Good | Mode::Threshold if p.bad_match => false,
                 _ => rng.chance(0.8),
             };
-            json!(if matching { "现场情况见照片 3" } else { "" })
+            json!(if matching {
+                "现场情况见照片 3"
+            } else {
+                ""
+            })
         }
     })
 }
@@ -508,7 +516,10 @@ fn walk(
             }
         }
     }
-    if c.before_inspection.as_ref().is_some_and(|b| b.value == positive) {
+    if c.before_inspection
+        .as_ref()
+        .is_some_and(|b| b.value == positive)
+    {
         p.bad_past = true;
     }
     if let Some(d) = &c.older_than {

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use hazcheck::Decimal;
 use hazcheck::model::{
-    Condition, Count, Duration, Factor, Item, ItemType, Level, Literal, Operand, Parameter,
-    RulesetFile, Rule,
+    Condition, Count, Duration, Factor, Item, ItemType, Level, Literal, Operand, Parameter, Rule,
+    RulesetFile,
 };
 
 /// A boolean formula over atoms.
@@ -256,13 +256,21 @@ struct Tri {
 /// express (scripts, event histories), naming it.
 pub fn lower(model: &RulesetFile) -> Result<Lowered, String> {
     let cx = Cx {
-        items: model.items.iter().map(|i| (i.id.value.as_str(), i)).collect(),
+        items: model
+            .items
+            .iter()
+            .map(|i| (i.id.value.as_str(), i))
+            .collect(),
         params: model
             .parameters
             .iter()
             .map(|p| (p.id.value.as_str(), p))
             .collect(),
-        rules: model.rules.iter().map(|r| (r.id.value.as_str(), r)).collect(),
+        rules: model
+            .rules
+            .iter()
+            .map(|r| (r.id.value.as_str(), r))
+            .collect(),
     };
     let mut rules = Vec::new();
     for r in &model.rules {
@@ -303,7 +311,11 @@ pub fn item_applies(model: &RulesetFile, item: &Item) -> Result<Option<B>, Strin
         return Ok(None);
     };
     let cx = Cx {
-        items: model.items.iter().map(|i| (i.id.value.as_str(), i)).collect(),
+        items: model
+            .items
+            .iter()
+            .map(|i| (i.id.value.as_str(), i))
+            .collect(),
         params: model
             .parameters
             .iter()
@@ -396,7 +408,9 @@ impl Cx<'_> {
     /// it does not apply.
     fn rule(&self, r: &Rule, depth: usize) -> Result<Tri, String> {
         if depth > MAX_RULE_DEPTH {
-            return Err(format!("rule references nested deeper than {MAX_RULE_DEPTH}"));
+            return Err(format!(
+                "rule references nested deeper than {MAX_RULE_DEPTH}"
+            ));
         }
         let app = match &r.applies_if {
             Some(a) => self.cond(a, depth)?,
@@ -709,7 +723,13 @@ impl Cx<'_> {
         Err(format!("the test on `{id}`"))
     }
 
-    fn comparison(&self, id: &str, kind: ItemType, op: Op, operand: &Operand) -> Result<Tri, String> {
+    fn comparison(
+        &self,
+        id: &str,
+        kind: ItemType,
+        op: Op,
+        operand: &Operand,
+    ) -> Result<Tri, String> {
         let item = id.to_string();
         let na = B::Atom(Atom::Na(item.clone()));
         match kind {

@@ -111,8 +111,8 @@ impl Zen {
 
     /// The findings for one input, already converted to a zen variable.
     pub fn findings(&self, input: zen_engine::Variable) -> Result<Vec<(String, Level)>, String> {
-        let response = pollster::block_on(self.decision.evaluate(input))
-            .map_err(|e| format!("{e:?}"))?;
+        let response =
+            pollster::block_on(self.decision.evaluate(input)).map_err(|e| format!("{e:?}"))?;
         let value = response.result.to_value();
         let mut out = Vec::new();
         for (k, rule) in self.rules.iter().enumerate() {

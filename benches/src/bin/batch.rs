@@ -19,7 +19,10 @@ const CHUNK: u64 = 1000;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let count: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let count: u64 = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let threads: usize = args
         .get(2)
         .and_then(|a| a.parse().ok())

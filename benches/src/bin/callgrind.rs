@@ -9,7 +9,8 @@
 //! JSON), `end-to-end` (JSON text in, report JSON out, through
 //! serde_json), `batch` (a line in, its output record out, as `hazcheck
 //! batch` does), `compile` (load and compile the construction version once
-//! per pass: divide by PASSES only), `floor`, `rego-vm` or `zen`. The program evaluates 200 generated construction inspections
+//! per pass: divide by PASSES only), `floor`, `floor-line` (the floor's
+//! pipeline: parse, evaluate, serialize), `rego-vm` or `zen`. The program evaluates 200 generated construction inspections
 //! (PROFILE `typical`, `clean` or `worst`; default typical) PASSES times
 //! (default 5); only `measured_pass` is counted, so instructions per
 //! inspection = Ir / (200 × PASSES). `benches/callgrind.sh` does this.
@@ -78,6 +79,14 @@ fn measured_pass(mode: &str, w: &Work<'_>) -> usize {
         "compile" => {
             for f in w.sources {
                 n += shipped::load(f).map_or(0, |l| l.ids().count());
+            }
+        }
+        "floor-line" => {
+            if let Some(f) = w.floor {
+                let mut out = Vec::new();
+                for t in w.texts {
+                    n += hazcheck_benches::floor_rt::floor_line(t, f, &mut out);
+                }
             }
         }
         "floor" => {
@@ -170,7 +179,10 @@ fn main() {
         lines: &lines,
         sources: &sources,
         rego,
-        rego_inputs: values.iter().map(|v| regorus::Value::from(v.clone())).collect(),
+        rego_inputs: values
+            .iter()
+            .map(|v| regorus::Value::from(v.clone()))
+            .collect(),
         zen,
         zen_inputs: values
             .iter()
@@ -189,5 +201,8 @@ fn main() {
     for _ in 0..passes {
         total += measured_pass(mode, &w);
     }
-    println!("{mode}: {} inspections × {passes} passes ({total})", values.len());
+    println!(
+        "{mode}: {} inspections × {passes} passes ({total})",
+        values.len()
+    );
 }

@@ -108,7 +108,11 @@ fn main() {
     let mut typical_eval: BTreeMap<(String, String), f64> = BTreeMap::new();
     for (v, p) in versions.iter().zip(&pools) {
         let Some(p) = p else { continue };
-        for (name, pool) in [("clean", &p.clean), ("typical", &p.typical), ("worst", &p.worst)] {
+        for (name, pool) in [
+            ("clean", &p.clean),
+            ("typical", &p.typical),
+            ("worst", &p.worst),
+        ] {
             let insps = decode(pool, &limits);
             let (applicable, findings) = shape(&v.rs, &insps);
             let eval = measure::per_item(&insps, reps, |i| {
@@ -141,7 +145,10 @@ fn main() {
     }
     let _ = writeln!(md);
     let _ = writeln!(md, "Typical mix (engine verdicts):\n");
-    let _ = writeln!(md, "| ruleset | version | clear | ordinary | major | incomplete |\n|---|---|--:|--:|--:|--:|");
+    let _ = writeln!(
+        md,
+        "| ruleset | version | clear | ordinary | major | incomplete |\n|---|---|--:|--:|--:|--:|"
+    );
     for (v, p) in versions.iter().zip(&pools) {
         let Some(p) = p else { continue };
         let g = |k: &str| p.mix.get(k).copied().unwrap_or(0);
@@ -159,8 +166,14 @@ fn main() {
     let _ = writeln!(md);
 
     // Compile cost against evaluation cost.
-    let _ = writeln!(md, "### Compiling costs no more than evaluating 1,000 inspections\n");
-    let _ = writeln!(md, "| ruleset | version | compile (ms) | 1,000 typical evaluations (ms) | ratio |\n|---|---|--:|--:|--:|");
+    let _ = writeln!(
+        md,
+        "### Compiling costs no more than evaluating 1,000 inspections\n"
+    );
+    let _ = writeln!(
+        md,
+        "| ruleset | version | compile (ms) | 1,000 typical evaluations (ms) | ratio |\n|---|---|--:|--:|--:|"
+    );
     for v in &versions {
         let Some(e) = typical_eval.get(&(v.id.clone(), v.version.clone())) else {
             continue;
@@ -189,7 +202,10 @@ fn main() {
         md,
         "Findings compared as sorted (rule, level) pairs on every generated inspection (clean, typical and worst pools). `floor` is the hand-style Rust written out by build.rs; `interp` a direct interpreter of the same lowered formulas; `regorus` and `regorus-vm` the Rego policy on regorus's interpreter and VM; `zen` the JDM decision on zen-engine.\n"
     );
-    let _ = writeln!(md, "| ruleset | version | inspections | floor | interp | regorus | regorus-vm | zen |\n|---|---|--:|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| ruleset | version | inspections | floor | interp | regorus | regorus-vm | zen |\n|---|---|--:|---|---|---|---|---|"
+    );
     let mut notes = String::new();
     let mut focus_peers = None;
     for (v, p) in versions.iter().zip(&pools) {
@@ -197,12 +213,20 @@ fn main() {
         let lowered = match &v.lowered {
             Ok(l) => l,
             Err(e) => {
-                let _ = writeln!(md, "| {} | {} | – | not expressible: {e} | | | | |", v.id, v.version);
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | – | not expressible: {e} | | | | |",
+                    v.id, v.version
+                );
                 continue;
             }
         };
         let with_peers = all_peers || v.id == FOCUS;
-        let peers = if with_peers { Some(build_peers(lowered, &mut notes)) } else { None };
+        let peers = if with_peers {
+            Some(build_peers(lowered, &mut notes))
+        } else {
+            None
+        };
         let all: Vec<&Value> = p.clean.iter().chain(&p.typical).chain(&p.worst).collect();
         let mut results: Vec<String> = Vec::new();
         let mut mism = [0usize; 5];
@@ -241,7 +265,11 @@ fn main() {
                         errors[k] += 1;
                         if shown < 3 {
                             shown += 1;
-                            let _ = writeln!(notes, "- {} {} {}: {} error: {e}", v.id, v.version, j["id"], NAMES[k]);
+                            let _ = writeln!(
+                                notes,
+                                "- {} {} {}: {} error: {e}",
+                                v.id, v.version, j["id"], NAMES[k]
+                            );
                         }
                     }
                     Some(Ok(g)) if *g != want => {
@@ -288,7 +316,14 @@ fn main() {
                 ));
             }
         }
-        let _ = writeln!(md, "| {} | {} | {} | {} |", v.id, v.version, all.len(), results.join(" | "));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            v.id,
+            v.version,
+            all.len(),
+            results.join(" | ")
+        );
         if v.id == FOCUS && v.rs.info().effective_to.is_none() {
             focus_peers = peers.map(|p| (p, lowered.clone()));
         }
@@ -329,10 +364,22 @@ fn main() {
         });
         let mut rows: Vec<(String, f64, String)> = Vec::new();
         if let Some(f) = floor_ns {
-            rows.push(("hand-style Rust (floor), on `serde_json::Value`".into(), f, "the floor".into()));
+            rows.push((
+                "hand-style Rust (floor), on `serde_json::Value`".into(),
+                f,
+                "the floor".into(),
+            ));
         }
-        rows.push(("hazcheck `evaluate`, on `Inspection`".into(), engine_ns, "full report".into()));
-        rows.push(("hazcheck `from_json` + `evaluate`, on `serde_json::Value`".into(), engine_json_ns, "full report".into()));
+        rows.push((
+            "hazcheck `evaluate`, on `Inspection`".into(),
+            engine_ns,
+            "full report".into(),
+        ));
+        rows.push((
+            "hazcheck `from_json` + `evaluate`, on `serde_json::Value`".into(),
+            engine_json_ns,
+            "full report".into(),
+        ));
         let lowered = match &v.lowered {
             Ok(l) => Some(l),
             Err(_) => None,
@@ -342,39 +389,69 @@ fn main() {
             let ns = measure::per_item(&inputs, reps, |i| {
                 black_box(interp::findings(l, i, &mut re));
             });
-            rows.push(("direct interpreter of the lowered formulas".into(), ns, "(rule, level) pairs".into()));
+            rows.push((
+                "direct interpreter of the lowered formulas".into(),
+                ns,
+                "(rule, level) pairs".into(),
+            ));
         }
         let mut rego_ns = None;
         let mut zen_ns = None;
         if let Some((pe, _)) = &focus_peers {
             let pe = &mut *pe.borrow_mut();
             let slow_reps = if quick { 1 } else { 3 };
-            let subset: Vec<&Value> = p.typical.iter().take(if quick { 100 } else { 400 }).collect();
-            let rv: Vec<regorus::Value> = subset.iter().map(|j| regorus::Value::from((*j).clone())).collect();
+            let subset: Vec<&Value> = p
+                .typical
+                .iter()
+                .take(if quick { 100 } else { 400 })
+                .collect();
+            let rv: Vec<regorus::Value> = subset
+                .iter()
+                .map(|j| regorus::Value::from((*j).clone()))
+                .collect();
             if let Some(r) = pe.rego.as_mut() {
                 let ns = measure::per_item(&rv, slow_reps, |x| {
                     black_box(r.findings(x.clone()).ok());
                 });
-                rows.push(("regorus interpreter, on `regorus::Value`".into(), ns, "set of [rule, level]".into()));
+                rows.push((
+                    "regorus interpreter, on `regorus::Value`".into(),
+                    ns,
+                    "set of [rule, level]".into(),
+                ));
                 rego_ns = Some(ns);
             }
             if let Some(r) = pe.rego_vm.as_mut() {
                 let ns = measure::per_item(&rv, slow_reps, |x| {
                     black_box(r.findings(x.clone()).ok());
                 });
-                rows.push(("regorus VM (RVM), on `regorus::Value`".into(), ns, "set of [rule, level]".into()));
+                rows.push((
+                    "regorus VM (RVM), on `regorus::Value`".into(),
+                    ns,
+                    "set of [rule, level]".into(),
+                ));
                 rego_ns = Some(rego_ns.map_or(ns, |o: f64| o.min(ns)));
             }
             if let Some(z) = pe.zen.as_ref() {
-                let zv: Vec<zen_engine::Variable> = subset.iter().map(|j| zen_engine::Variable::from((*j).clone())).collect();
+                let zv: Vec<zen_engine::Variable> = subset
+                    .iter()
+                    .map(|j| zen_engine::Variable::from((*j).clone()))
+                    .collect();
                 let ns = measure::per_item(&zv, slow_reps, |x| {
                     black_box(z.findings(x.clone()).ok());
                 });
-                rows.push(("zen-engine, on `zen::Variable`".into(), ns, "object of levels".into()));
+                rows.push((
+                    "zen-engine, on `zen::Variable`".into(),
+                    ns,
+                    "object of levels".into(),
+                ));
                 zen_ns = Some(ns);
             }
         }
-        let _ = writeln!(md, "## {} {}: hazcheck against the floor and the peers\n", v.id, v.version);
+        let _ = writeln!(
+            md,
+            "## {} {}: hazcheck against the floor and the peers\n",
+            v.id, v.version
+        );
         let _ = writeln!(
             md,
             "{} typical inspections ({} for the peers); each engine starts from its own parsed input. Parsing the inspection's JSON text with serde_json alone: {} µs.\n",
@@ -382,7 +459,10 @@ fn main() {
             if quick { 100 } else { 400 },
             us(parse_ns)
         );
-        let _ = writeln!(md, "| implementation | output | µs per inspection | × floor | × hazcheck |\n|---|---|--:|--:|--:|");
+        let _ = writeln!(
+            md,
+            "| implementation | output | µs per inspection | × floor | × hazcheck |\n|---|---|--:|--:|--:|"
+        );
         for (name, ns, output) in &rows {
             let _ = writeln!(
                 md,
@@ -454,7 +534,11 @@ fn build_peers(l: &Lowered, notes: &mut String) -> std::cell::RefCell<Peers> {
             match Rego::new(&policy) {
                 Ok(r) => p.rego = Some(r),
                 Err(e) => {
-                    let _ = writeln!(notes, "- {} {}: regorus rejects the policy: {e}", l.id, l.version);
+                    let _ = writeln!(
+                        notes,
+                        "- {} {}: regorus rejects the policy: {e}",
+                        l.id, l.version
+                    );
                 }
             }
             match RegoVm::new(&policy) {
@@ -481,8 +565,10 @@ fn machine(md: &mut String) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
         })
         .unwrap_or_else(|| "unknown".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -500,8 +586,10 @@ fn machine(md: &mut String) {
 }
 
 fn load_all(reps: usize) -> Vec<Version> {
-    let floors: BTreeMap<(&str, &str), fn(&Input<'_>, &mut Vec<Finding>)> =
-        floor::FLOORS.iter().map(|(id, v, f)| ((*id, *v), *f)).collect();
+    let floors: BTreeMap<(&str, &str), fn(&Input<'_>, &mut Vec<Finding>)> = floor::FLOORS
+        .iter()
+        .map(|(id, v, f)| ((*id, *v), *f))
+        .collect();
     let mut out = Vec::new();
     for file in shipped::files() {
         // Warm up lazily initialized state before counting.
@@ -521,7 +609,9 @@ fn load_all(reps: usize) -> Vec<Version> {
         };
         let version = rs.info().version.clone();
         let lowered = lower::lower(rs.model());
-        let plan = Plan::new(rs.model()).map_err(|e| eprintln!("no generator for {id} {version}: {e}")).ok();
+        let plan = Plan::new(rs.model())
+            .map_err(|e| eprintln!("no generator for {id} {version}: {e}"))
+            .ok();
         out.push(Version {
             floor: floors.get(&(id.as_str(), version.as_str())).copied(),
             id,
@@ -601,7 +691,11 @@ fn make_pools(v: &Version, plan: &Plan, n_typical: usize) -> Pools {
         })
         .collect();
     worst.sort_by(|a, b| b.0.cmp(&a.0));
-    let worst = worst.into_iter().take(n_typical / 10).map(|(_, j)| j).collect();
+    let worst = worst
+        .into_iter()
+        .take(n_typical / 10)
+        .map(|(_, j)| j)
+        .collect();
     Pools {
         clean,
         typical,
@@ -657,10 +751,23 @@ fn scaling(md: &mut String, v: &Version, p: &Pools, limits: &Limits, reps: usize
         };
         let r = v.rs.evaluate(&i, &opts);
         let applicable = r.counts.rules - r.counts.not_applicable;
-        buckets.entry(applicable / 10 * 10).or_default().push((i, j, r.findings.len()));
+        buckets
+            .entry(applicable / 10 * 10)
+            .or_default()
+            .push((i, j, r.findings.len()));
     }
-    let _ = writeln!(md, "### Cost against the rules that apply ({} {}, {} items, {} rules)\n", v.id, v.version, v.rs.item_count(), v.rs.rule_count());
-    let _ = writeln!(md, "| applicable rules | inspections | findings (mean) | hazcheck (µs) | µs per applicable rule | floor (µs) |\n|---|--:|--:|--:|--:|--:|");
+    let _ = writeln!(
+        md,
+        "### Cost against the rules that apply ({} {}, {} items, {} rules)\n",
+        v.id,
+        v.version,
+        v.rs.item_count(),
+        v.rs.rule_count()
+    );
+    let _ = writeln!(
+        md,
+        "| applicable rules | inspections | findings (mean) | hazcheck (µs) | µs per applicable rule | floor (µs) |\n|---|--:|--:|--:|--:|--:|"
+    );
     for (b, list) in &buckets {
         if list.len() < 5 {
             continue;
@@ -692,35 +799,6 @@ fn scaling(md: &mut String, v: &Version, p: &Pools, limits: &Limits, reps: usize
     let _ = writeln!(md);
 }
 
-#[derive(serde::Serialize)]
-struct FloorReport<'a> {
-    inspection: Option<&'a str>,
-    verdict: &'static str,
-    findings: &'a [Finding],
-}
-
-fn floor_line(text: &str, f: fn(&Input<'_>, &mut Vec<Finding>), out: &mut Vec<Finding>) -> usize {
-    let Ok(j) = serde_json::from_str::<Value>(text) else {
-        return 0;
-    };
-    let Some(i) = Input::new(&j) else { return 0 };
-    out.clear();
-    f(&i, out);
-    let verdict = if out.iter().any(|f| f.level == floor_rt::Level::Major) {
-        "major"
-    } else if out.is_empty() {
-        "clear"
-    } else {
-        "ordinary"
-    };
-    serde_json::to_string(&FloorReport {
-        inspection: j.get("id").and_then(Value::as_str),
-        verdict,
-        findings: out,
-    })
-    .map_or(0, |s| s.len())
-}
-
 fn engine_line(text: &str, library: &Library, limits: &Limits, opts: &EvalOptions) -> usize {
     let Ok(j) = serde_json::from_str::<Value>(text) else {
         return 0;
@@ -734,7 +812,13 @@ fn engine_line(text: &str, library: &Library, limits: &Limits, opts: &EvalOption
     serde_json::to_string(&r).map_or(0, |s| s.len())
 }
 
-fn batch(md: &mut String, v: &Version, texts: &[String], reps: usize, targets: &mut Vec<(String, String, bool)>) {
+fn batch(
+    md: &mut String,
+    v: &Version,
+    texts: &[String],
+    reps: usize,
+    targets: &mut Vec<(String, String, bool)>,
+) {
     let limits = Limits::default();
     let opts = EvalOptions::default();
     let api = hazcheck::batch::Batch::new(&v.library, limits.clone(), opts.clone());
@@ -770,7 +854,7 @@ fn batch(md: &mut String, v: &Version, texts: &[String], reps: usize, targets: &
                             .iter()
                             .map(|t| match (engine, v.floor) {
                                 (true, _) => engine_line(t, &v.library, &limits, &opts),
-                                (false, Some(f)) => floor_line(t, f, &mut out),
+                                (false, Some(f)) => floor_rt::floor_line(t, f, &mut out),
                                 (false, None) => 0,
                             })
                             .sum::<usize>()
@@ -792,11 +876,19 @@ fn batch(md: &mut String, v: &Version, texts: &[String], reps: usize, targets: &
     let en = run(cores, true);
     let f1 = run(1, false);
     let fn_ = run(cores, false);
-    let out_bytes: usize = texts.iter().take(200).map(|t| engine_line(t, &v.library, &limits, &opts)).sum();
+    let out_bytes: usize = texts
+        .iter()
+        .take(200)
+        .map(|t| engine_line(t, &v.library, &limits, &opts))
+        .sum();
     let floor_bytes: usize = match v.floor {
         Some(f) => {
             let mut out = Vec::new();
-            texts.iter().take(200).map(|t| floor_line(t, f, &mut out)).sum()
+            texts
+                .iter()
+                .take(200)
+                .map(|t| floor_rt::floor_line(t, f, &mut out))
+                .sum()
         }
         None => 0,
     };
@@ -814,12 +906,19 @@ fn batch(md: &mut String, v: &Version, texts: &[String], reps: usize, targets: &
         load_before,
         measure::load_average().unwrap_or(f64::NAN)
     );
-    let _ = writeln!(md, "| pipeline | threads | inspections/s | µs per inspection (wall) | CPU µs per inspection |\n|---|--:|--:|--:|--:|");
+    let _ = writeln!(
+        md,
+        "| pipeline | threads | inspections/s | µs per inspection (wall) | CPU µs per inspection |\n|---|--:|--:|--:|--:|"
+    );
     for (name, t, (r, cpu)) in [
         ("hazcheck", 1, e1),
         ("hazcheck", 2, e2),
         ("hazcheck", cores, en),
-        ("hazcheck `batch::Batch::evaluate` + `Record::to_json_line`", 1, (api_1, f64::NAN)),
+        (
+            "hazcheck `batch::Batch::evaluate` + `Record::to_json_line`",
+            1,
+            (api_1, f64::NAN),
+        ),
         ("parse + floor + serialize", 1, f1),
         ("parse + floor + serialize", cores, fn_),
     ] {
@@ -827,7 +926,11 @@ fn batch(md: &mut String, v: &Version, texts: &[String], reps: usize, targets: &
             md,
             "| {name} | {t} | {r:.0} | {} | {} |",
             us(1e9 / r),
-            if cpu.is_nan() { "–".to_string() } else { format!("{cpu:.1}") }
+            if cpu.is_nan() {
+                "–".to_string()
+            } else {
+                format!("{cpu:.1}")
+            }
         );
     }
     let _ = writeln!(md);
@@ -838,7 +941,11 @@ fn batch(md: &mut String, v: &Version, texts: &[String], reps: usize, targets: &
     ));
     targets.push((
         "batch on 2 cores ≥ 1.8× one core".into(),
-        format!("{:.2}× (CPU per inspection {:.2}×)", e2.0 / e1.0, e2.1 / e1.1),
+        format!(
+            "{:.2}× (CPU per inspection {:.2}×)",
+            e2.0 / e1.0,
+            e2.1 / e1.1
+        ),
         e2.0 / e1.0 >= 1.8,
     ));
 }

@@ -24,6 +24,30 @@ use crate::span::{FileId, Span};
 /// (the command line's batch workers have that much).
 pub const MAX_NESTING: usize = 256;
 
+/// The first key of a mapping, in document order, that repeats an earlier
+/// one: the indices of the earlier and of the repeated entry. Small
+/// mappings are compared pairwise; larger ones through their keys sorted,
+/// so that the check never costs more than a sort.
+fn first_duplicate(entries: &[(Node, Node)]) -> Option<(usize, usize)> {
+    let key = |i: usize| entries.get(i).and_then(|(k, _)| k.as_str()).unwrap_or("");
+    if entries.len() <= 16 {
+        return (1..entries.len()).find_map(|j| (0..j).find(|&i| key(i) == key(j)).map(|i| (i, j)));
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
+    // Within a run of equal keys (sorted by position inside the run), the
+    // first two entries are the original and its repeat; of all runs the
+    // earliest repeat is reported, as a reader going through the document
+    // meets it first.
+    (1..order.len())
+        .filter_map(|p| {
+            let (prev, here) = (*order.get(p - 1)?, *order.get(p)?);
+            let run_start = p < 2 || order.get(p - 2).is_none_or(|&b| key(b) != key(prev));
+            (run_start && key(prev) == key(here)).then_some((prev, here))
+        })
+        .min_by_key(|&(_, again)| again)
+}
+
 /// Parses one JSON document into a located tree.
 ///
 /// A leading byte-order mark is skipped (columns on the first line stay
@@ -227,8 +251,6 @@ impl Parser<'_> {
         self.enter(depth)?;
         self.bump();
         let mut entries: Vec<(Node, Node)> = Vec::new();
-        // Keys already seen, to reject duplicates without a quadratic scan.
-        let mut seen = std::collections::HashMap::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.bump();
@@ -249,14 +271,6 @@ impl Parser<'_> {
                 end: self.pos,
                 ..start
             };
-            if let Some(first) = seen.insert(key.clone(), key_span) {
-                return Err(Diagnostic::new(
-                    Code::Syntax,
-                    key_span,
-                    format!("duplicate key `{}`", crate::decode::truncate(&key, 60)),
-                )
-                .with_secondary(first, "first written here"));
-            }
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return Err(self.error(
@@ -279,7 +293,21 @@ impl Parser<'_> {
                 Some(b',') => self.bump(),
                 Some(b'}') => {
                     self.bump();
-                    return Ok(NodeKind::Map(entries));
+                    return match first_duplicate(&entries) {
+                        None => Ok(NodeKind::Map(entries)),
+                        Some((first, again)) => {
+                            let (k, first) = (&entries[again].0, entries[first].0.span);
+                            Err(Diagnostic::new(
+                                Code::Syntax,
+                                k.span,
+                                format!(
+                                    "duplicate key `{}`",
+                                    crate::decode::truncate(k.as_str().unwrap_or(""), 60)
+                                ),
+                            )
+                            .with_secondary(first, "first written here"))
+                        }
+                    };
                 }
                 _ => {
                     return Err(self.error(
@@ -325,13 +353,25 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
+            // A run of plain characters: no line break can be in it (control
+            // characters end it), so only the column moves, by the number
+            // of characters.
+            let run = self
+                .bytes
+                .get(run_start..)
+                .unwrap_or(&[])
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(self.bytes.len() - run_start);
+            let text = self.text.get(run_start..run_start + run).unwrap_or("");
+            self.pos += run;
+            self.column += u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+            if out.is_empty() && self.peek() == Some(b'"') {
+                // The common case, a string without escapes: one copy.
                 self.bump();
+                return Ok(text.to_string());
             }
-            out.push_str(self.text.get(run_start..self.pos).unwrap_or(""));
+            out.push_str(text);
             match self.peek() {
                 None => return Err(self.error(Code::Syntax, "unterminated string")),
                 Some(b'"') => {
@@ -502,6 +542,26 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_first_repeated_key_is_found_in_maps_of_any_size(
+            keys in prop::collection::vec("[a-e]{1,2}", 0..40),
+        ) {
+            let entries: Vec<(Node, Node)> = keys
+                .iter()
+                .map(|k| {
+                    let n = |kind| Node { kind, span: Span::file_only(FileId(0)) };
+                    (n(NodeKind::Str(k.clone())), n(NodeKind::Null))
+                })
+                .collect();
+            // What a reader going through the keys in order meets first.
+            let want = (1..keys.len())
+                .find_map(|j| keys[..j].iter().position(|k| *k == keys[j]).map(|i| (i, j)));
+            prop_assert_eq!(first_duplicate(&entries), want);
+        }
+    }
 
     fn parse(text: &str) -> Result<Node, Diagnostic> {
         parse_json(text, FileId(0), &ParseLimits::default())
