@@ -101,21 +101,23 @@ impl Truth {
 
 /// An answer after checking.
 #[derive(Clone, Debug)]
-enum Ans {
+enum Ans<'r> {
     Missing,
     Na,
-    Val(Val),
+    Val(Val<'r>),
 }
 
 #[derive(Clone, Debug)]
-enum Val {
+enum Val<'r> {
     Bool(bool),
     Num(Decimal),
     Opt(usize),
     Multi(Vec<usize>),
     Date(Date),
     Time(crate::date::TimeOfDay),
-    Text(String),
+    // Borrowed from the inspection: text answers are not copied to be
+    // compared (#12).
+    Text(std::borrow::Cow<'r, str>),
 }
 
 /// Options for one evaluation.
@@ -141,7 +143,7 @@ enum Outcome {
 struct State<'r> {
     rs: &'r Ruleset,
     insp: &'r Inspection,
-    answers: Vec<Ans>,
+    answers: Vec<Ans<'r>>,
     // The answers as written, turned into JSON only when a report shows
     // one (#12: converting every answer up front cost a tenth of an
     // evaluation).
@@ -158,7 +160,7 @@ pub(crate) fn evaluate(rs: &Ruleset, insp: &Inspection, opts: &EvalOptions) -> R
     let mut diags = Vec::new();
     let n_items = c.items.len();
     // Filled without cloning: `vec![x; n]` clones the enum per slot (#12).
-    let mut answers: Vec<Ans> = std::iter::repeat_with(|| Ans::Missing)
+    let mut answers: Vec<Ans<'_>> = std::iter::repeat_with(|| Ans::Missing)
         .take(n_items)
         .collect();
     let mut raw: Vec<Option<&Answer>> = vec![None; n_items];
@@ -346,7 +348,10 @@ fn outcome_name(o: &Outcome) -> &'static str {
 }
 
 /// Checks one answer against its item.
-fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, String)> {
+fn check_answer<'a>(
+    item: &crate::compile::CItem,
+    a: &'a Answer,
+) -> Result<Ans<'a>, (Code, String)> {
     if matches!(a, Answer::Unanswered) {
         return Ok(Ans::Missing);
     }
@@ -440,8 +445,8 @@ fn check_answer(item: &crate::compile::CItem, a: &Answer) -> Result<Ans, (Code, 
             Err(e) => return Err((Code::AnswerType, format!("item `{}`: {e}", item.id))),
         },
         (ItemType::Time, _) => return wrong("a time (HH:MM)"),
-        (ItemType::Text, Answer::Text(t)) => Val::Text(t.clone()),
-        (ItemType::Text, Answer::Number(d)) => Val::Text(d.to_string()),
+        (ItemType::Text, Answer::Text(t)) => Val::Text(std::borrow::Cow::Borrowed(t)),
+        (ItemType::Text, Answer::Number(d)) => Val::Text(std::borrow::Cow::Owned(d.to_string())),
         (ItemType::Text, _) => return wrong("text"),
     };
     if let Val::Num(d) = val {
@@ -499,7 +504,7 @@ fn describe(a: &Answer) -> String {
     }
 }
 
-impl State<'_> {
+impl<'r> State<'r> {
     fn rule(&mut self, rule: &CRule) -> (Outcome, Truth) {
         let app = rule
             .applies_if
@@ -534,7 +539,7 @@ impl State<'_> {
         }
     }
 
-    fn item_answer(&self, ix: usize) -> &Ans {
+    fn item_answer(&self, ix: usize) -> &Ans<'r> {
         self.answers.get(ix).unwrap_or(&Ans::Missing)
     }
 
@@ -767,7 +772,7 @@ impl State<'_> {
             (Test::In(set), Val::Opt(o)) => Ok(set.contains(o)),
             (Test::In(set), Val::Multi(v)) => Ok(v.iter().any(|o| set.contains(o))),
             (Test::HasAll(set), Val::Multi(v)) => Ok(set.iter().all(|o| v.contains(o))),
-            (Test::Text { eq, value }, Val::Text(s)) => Ok((s == value) == *eq),
+            (Test::Text { eq, value }, Val::Text(s)) => Ok((s.as_ref() == value.as_str()) == *eq),
             (Test::Matches(re), Val::Text(s)) => Ok(re.is_match(s)),
             (Test::Date(op, rhs), Val::Date(d)) => match rhs {
                 DateRhs::Lit(r) => Ok(op.test(d.cmp(r))),
@@ -828,7 +833,7 @@ impl State<'_> {
                     }
                     Val::Date(d) => d.to_string().into(),
                     Val::Time(t) => t.to_string().into(),
-                    Val::Text(s) => s.clone().into(),
+                    Val::Text(s) => s.to_string().into(),
                 },
             };
             scope.push(name.clone(), v);

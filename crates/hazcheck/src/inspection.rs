@@ -531,15 +531,17 @@ fn answers(
         );
         return None;
     }
-    let mut out = BTreeMap::new();
+    let mut out = Vec::with_capacity(entries.len());
     for (k, v) in entries {
         let Some(key) = dec.string(k) else { continue };
         let Some(answer) = answer(dec, v, &key.value, limits) else {
             continue;
         };
-        out.insert(key.value, Sp::new(answer, v.span));
+        out.push((key.value, Sp::new(answer, v.span)));
     }
-    Some(out)
+    // Built in one go (answers usually come sorted, which the build makes
+    // cheap); a key written twice keeps its last answer, as with inserts.
+    Some(out.into_iter().collect())
 }
 
 /// The answers of a JSON inspection, read without building a tree: the
