@@ -38,6 +38,8 @@ pub struct StatsArgs {
     /// The heading of the HTML page.
     #[arg(long)]
     title: Option<String>,
+    #[command(flatten)]
+    limits: crate::limit_args::ReportLimitArgs,
 }
 
 /// Output formats of `hazcheck stats`.
@@ -77,9 +79,13 @@ pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<u8> {
             bail!("no such file or folder: {}", p.display());
         }
     }
+    let max = args
+        .limits
+        .apply(hazcheck::Limits::default())
+        .max_report_bytes;
     let mut builder = StatsBuilder::new();
     for f in &files {
-        let (name, text) = read_input(f)?;
+        let (name, text) = read_input(f, max, "--max-report-bytes")?;
         let records = read_records(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         for r in &records {
             builder.add(r);
