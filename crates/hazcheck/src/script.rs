@@ -44,6 +44,13 @@ const FORBIDDEN_CALLS: &[(&str, &str)] = &[
     ("print", "scripts cannot print"),
     ("debug", "scripts cannot print"),
     ("eval", "scripts cannot evaluate text as code"),
+    // Values held by a curried function pointer escape Rhai's size checks:
+    // `list.pad(1024, Fn("abs").curry(list))` holds a million elements
+    // where the limit is 1 024.
+    (
+        "curry",
+        "a curried function pointer holds values the size limits do not count",
+    ),
 ];
 
 /// The start of the error message of a script that panicked inside the
@@ -618,6 +625,42 @@ mod tests {
         ] {
             assert_eq!(run_with(&limits, text, &note()), Ok(true), "{text}");
         }
+    }
+
+    #[test]
+    fn calls_through_function_pointers_stay_within_the_sizes() {
+        let list = || [("a", Dynamic::from_array(vec![Dynamic::from(-1_i64); 1000]))];
+        // A call that a native function makes through a pointer does not
+        // count as an operation: the work is bounded by the array instead.
+        let few = Limits {
+            max_script_operations: 200,
+            ..Limits::default()
+        };
+        assert_eq!(
+            run_with(&few, "a.map(Fn(\"abs\")).len() == 1000", &list()),
+            Ok(true)
+        );
+        // Curried values are not counted by the size limits, so `curry` is
+        // refused however it is reached.
+        for text in [
+            "a.pad(1024, Fn(\"abs\").curry(a)) == () && a.len() == 1024",
+            "a.pad(1024, Fn(\"curry\").call(Fn(\"abs\"), a)) == ()",
+            "a.pad(1024, call(Fn(\"curry\"), Fn(\"abs\"), a)) == ()",
+        ] {
+            assert!(
+                run_with(&Limits::default(), text, &list()).is_err(),
+                "{text}"
+            );
+        }
+        let err = run_with(
+            &Limits::default(),
+            "Fn(\"abs\").curry(a).call() > 0",
+            &list(),
+        );
+        assert_eq!(
+            err,
+            Err("`curry` is not available in scripts: a curried function pointer holds values the size limits do not count".to_string())
+        );
     }
 
     #[test]
