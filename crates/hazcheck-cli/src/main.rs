@@ -22,8 +22,9 @@ use std::process::ExitCode;
 /// The stack of the thread that does the work. Readers, decoders and the
 /// script engine recurse once per nesting level; at the deepest the limit
 /// flags allow (`hazcheck::limits::MAX_NESTING`), a debug build needs about
-/// 11 MiB. The library starts threads of its own when the calling thread
-/// may be too small, but a thread this size never needs them.
+/// 11 MiB. The library, which cannot tell how large its caller's stack is,
+/// also starts threads of its own for deep limits; with this one the
+/// command line would be safe without them.
 const STACK: usize = 64 << 20;
 
 fn main() -> ExitCode {
