@@ -243,3 +243,110 @@ fn the_catalogue_holds_at_least_forty_cases() {
         }
     }
 }
+
+/// Inputs that never end or never start: a device and a FIFO are refused
+/// as rulesets (a FIFO would block `open`, `/dev/zero` never ends), and
+/// inspections and reports are read no further than their limit.
+#[cfg(unix)]
+#[test]
+fn endless_and_blocking_files_are_refused_or_read_bounded() {
+    let dir = scratch("endless");
+    let fifo = dir.join("fifo.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for path in ["/dev/zero", fifo.to_str().expect("utf-8 path")] {
+        let o = hazcheck(&["check", path, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1), "{path}: {}", stderr(&o));
+        assert_eq!(
+            check_errors(&o),
+            ["E0001 0:0 cannot read `".to_string()
+                + path
+                + "`: not a regular file (rulesets and modules are read from files)"],
+        );
+    }
+    // An include that names the FIFO from inside the ruleset's folder.
+    let ruleset = dir.join("r.yaml");
+    std::fs::write(
+        &ruleset,
+        "ruleset: x\ntitle: {zh: 甲, en: X}\neffective: {from: 2024-01-01}\ninclude: [{path: fifo.yaml}]\n",
+    )
+    .expect("write");
+    let o = hazcheck(&[
+        "check",
+        ruleset.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    let expected = format!(
+        "E0309 4:18 cannot read `{}`: not a regular file (rulesets and modules are read from files)",
+        hazcheck::load::normalize(&fifo.to_string_lossy())
+    );
+    assert!(check_errors(&o).contains(&expected), "{}", stdout(&o));
+    let o = hazcheck(&["eval", "--ruleset", RULESET, "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error[E0003]: file is larger than the limit of 1048576 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hazcheck(&[
+        "follow-up",
+        "--previous",
+        "/dev/zero",
+        "--max-report-bytes",
+        "4096",
+        "tests/bad-inputs/inspections/03-impossible-date.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).trim(),
+        "error: /dev/zero is larger than the limit of 4096 bytes (raise it with --max-report-bytes)"
+    );
+}
+
+/// Reports read back by `stats` and `follow-up` obey `--max-report-bytes`.
+#[test]
+fn reports_read_back_obey_their_limit() {
+    let dir = scratch("report-limit");
+    let report = dir.join("report.json");
+    let o = hazcheck(&[
+        "eval",
+        "--ruleset",
+        RULESET,
+        "tests/bad-inputs/inspections/10-negative-count.yaml",
+        "--format",
+        "json",
+    ]);
+    std::fs::write(&report, &o.stdout).expect("write");
+    let path = report.to_str().expect("utf-8");
+    let o = hazcheck(&["stats", path, "--max-report-bytes", "100"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("is larger than the limit of 100 bytes (raise it with --max-report-bytes)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(hazcheck(&["stats", path]).status.code(), Some(0));
+    let o = hazcheck(&[
+        "follow-up",
+        "--previous",
+        path,
+        "--ruleset",
+        RULESET,
+        "--max-inspection-bytes",
+        "10",
+        "tests/bad-inputs/inspections/10-negative-count.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "is larger than the limit of 10 bytes (raise it with --max-inspection-bytes)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -73,5 +73,18 @@ fn the_seed_corpus_passes_every_target() {
 
 #[test]
 fn past_crashes_stay_fixed() {
-    replay("regressions");
+    // A missing or empty folder means the cases were lost, not that all
+    // is well: the test must not pass by replaying nothing.
+    let dir = root().join("fuzz/regressions");
+    assert!(dir.is_dir(), "{} is missing", dir.display());
+    for (name, _) in TARGETS {
+        let sub = dir.join(name);
+        assert!(
+            !sub.exists() || !inputs(&sub).is_empty(),
+            "{} is empty",
+            sub.display()
+        );
+    }
+    let ran = replay("regressions");
+    assert!(ran > 0, "no regression case under {}", dir.display());
 }

@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -70,7 +70,8 @@ pub fn run(args: BatchArgs<'_>, out: &mut dyn Write) -> Result<u8> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         // Readers and decoders recurse once per nesting level; debug
-        // builds need more than the 2 MiB threads get by default.
+        // builds need more than the 2 MiB threads get by default (the
+        // library would start a thread of its own per deep line).
         .stack_size(16 << 20)
         .build()
         .context("cannot start the worker threads")?;
@@ -85,11 +86,11 @@ pub fn run(args: BatchArgs<'_>, out: &mut dyn Write) -> Result<u8> {
     // Input is read on its own thread, one chunk ahead of evaluation; the
     // channel holds one chunk, which bounds memory. A read blocked on a
     // slow producer (or a terminal) then never keeps an interrupt waiting.
-    let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<(u64, Line)>>>(1);
-    let bytes_read = Arc::new(AtomicU64::new(0));
+    // Each chunk comes with the input offset where it ends, so that the
+    // progress bar counts what has been written, not what has been read.
+    let (tx, rx) = mpsc::sync_channel::<std::io::Result<(Vec<(u64, Line)>, u64)>>(1);
     {
         let stop = Arc::clone(&stop);
-        let bytes_read = Arc::clone(&bytes_read);
         let max_len = args.limits.max_inspection_bytes;
         // A file is read in full chunks; a pipe or a terminal hands over
         // what it has as soon as it has no more for now, so that records
@@ -101,9 +102,9 @@ pub fn run(args: BatchArgs<'_>, out: &mut dyn Write) -> Result<u8> {
                 let mut reader =
                     LineReader::new(BufReader::with_capacity(1 << 16, source), max_len);
                 loop {
-                    let chunk = read_chunk(&mut reader, &stop, streaming);
-                    bytes_read.store(reader.bytes_read(), Ordering::Relaxed);
-                    let last = !matches!(&chunk, Ok(c) if !c.is_empty());
+                    let chunk =
+                        read_chunk(&mut reader, &stop, streaming).map(|c| (c, reader.bytes_read()));
+                    let last = !matches!(&chunk, Ok((c, _)) if !c.is_empty());
                     if tx.send(chunk).is_err() || last {
                         break;
                     }
@@ -114,19 +115,21 @@ pub fn run(args: BatchArgs<'_>, out: &mut dyn Write) -> Result<u8> {
 
     let mut progress = Progress::new(size);
     let mut tally = Tally::default();
+    let mut bytes_done = 0;
     while !stop.load(Ordering::Relaxed) {
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Ok(chunk)) if chunk.is_empty() => break,
-            Ok(Ok(chunk)) => {
+            Ok(Ok((chunk, _))) if chunk.is_empty() => break,
+            Ok(Ok((chunk, end))) => {
                 let text = pool.install(|| evaluate(&batch, &chunk, &mut tally));
                 out.write_all(text.as_bytes())?;
                 out.flush()?;
+                bytes_done = end;
             }
             Ok(Err(e)) => return Err(e).context("cannot read the input"),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        progress.update(&tally, bytes_read.load(Ordering::Relaxed));
+        progress.update(&tally, bytes_done);
     }
     progress.clear();
     let interrupted = stop.load(Ordering::Relaxed);
@@ -171,15 +174,22 @@ fn read_chunk<R: Read>(
 }
 
 /// Evaluates a chunk on the pool and renders its records, in input order.
+///
+/// Each worker also writes its record as JSON: rendering a report takes
+/// about as long as evaluating it, and done on one thread it would keep
+/// the others waiting. Only the verdicts come back for the tally.
 fn evaluate(batch: &Batch<'_>, chunk: &[(u64, Line)], tally: &mut Tally) -> String {
-    let records: Vec<Record> = chunk
+    let records: Vec<(Option<Verdict>, String)> = chunk
         .par_iter()
-        .map(|(n, line)| batch.evaluate(*n, line))
+        .map(|(n, line)| {
+            let r: Record = batch.evaluate(*n, line);
+            (r.verdict(), r.to_json_line())
+        })
         .collect();
-    let mut text = String::new();
-    for r in &records {
-        tally.add(r);
-        text.push_str(&r.to_json_line());
+    let mut text = String::with_capacity(records.iter().map(|(_, t)| t.len()).sum());
+    for (verdict, line) in &records {
+        tally.add(*verdict);
+        text.push_str(line);
     }
     text
 }
@@ -196,9 +206,9 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, r: &Record) {
+    fn add(&mut self, verdict: Option<Verdict>) {
         self.lines += 1;
-        match r.verdict() {
+        match verdict {
             None => self.errors += 1,
             Some(Verdict::Clear) => self.clear += 1,
             Some(Verdict::Incomplete) => self.incomplete += 1,

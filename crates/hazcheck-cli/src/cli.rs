@@ -347,11 +347,6 @@ fn check(
     Ok(u8::from(fails))
 }
 
-/// Loads a ruleset named by a built-in id or a path.
-pub fn load_ruleset(spec: &str) -> Result<Library> {
-    load_ruleset_with(spec, &Limits::default())
-}
-
 /// Loads a ruleset named by a built-in id or a path, with given limits.
 pub fn load_ruleset_with(spec: &str, limits: &Limits) -> Result<Library> {
     let path = Path::new(spec);
@@ -412,22 +407,7 @@ pub(crate) fn read_input_limited(path: &Path, max: usize) -> Result<(String, Str
             render::human(&[d], &sources, false)
         )
     };
-    let (name, bytes) = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(std::io::stdin(), max as u64 + 1),
-            &mut bytes,
-        )
-        .context("cannot read standard input")?;
-        ("<stdin>".to_string(), bytes)
-    } else {
-        let name = path.display().to_string();
-        let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, max as u64 + 1), &mut bytes)
-            .with_context(|| format!("cannot read {name}"))?;
-        (name, bytes)
-    };
+    let (name, bytes) = read_bounded(path, max)?;
     if bytes.len() > max {
         return Err(too_large(&name));
     }
@@ -460,14 +440,38 @@ pub(crate) fn read_input_limited(path: &Path, max: usize) -> Result<(String, Str
     Ok((name, text))
 }
 
-pub(crate) fn read_input(path: &Path) -> Result<(String, String)> {
+/// Reads a file (or standard input for `-`), holding at most one byte more
+/// than `max`: a longer input (`/dev/zero`, say) is cut there, and the
+/// caller reports it as too large.
+fn read_bounded(path: &Path, max: usize) -> Result<(String, Vec<u8>)> {
+    let mut bytes = Vec::new();
     if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .context("cannot read standard input")?;
-        return Ok(("<stdin>".to_string(), s));
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), max as u64 + 1),
+            &mut bytes,
+        )
+        .context("cannot read standard input")?;
+        return Ok(("<stdin>".to_string(), bytes));
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max as u64 + 1), &mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    Ok((name, bytes))
+}
+
+/// Reads a whole input of at most `max` bytes; `flag` is the option that
+/// raises the limit, named in the error.
+pub(crate) fn read_input(path: &Path, max: usize, flag: &str) -> Result<(String, String)> {
+    let (name, bytes) = read_bounded(path, max)?;
+    if bytes.len() > max {
+        bail!("{name} is larger than the limit of {max} bytes (raise it with {flag})");
+    }
+    if path == Path::new("-") {
+        return String::from_utf8(bytes)
+            .map(|s| (name, s))
+            .map_err(|_| anyhow::anyhow!("standard input is not valid UTF-8"));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{} is not valid UTF-8 (invalid byte at offset {})",

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use hazcheck::followup::{FollowUp, FollowUpOptions, Previous, Status, follow_up};
-use hazcheck::{EvalOptions, Inspection, Lang, Level, Limits, SourceMap};
+use hazcheck::{EvalOptions, Inspection, Lang, Level, SourceMap};
 
-use crate::cli::{LangArg, ReportFormat, library_or_errors, load_ruleset, read_input};
+use crate::cli::{LangArg, ReportFormat, library_or_errors, load_ruleset_with, read_input};
 use crate::{render, report_text};
 
 /// Arguments of `hazcheck follow-up`.
@@ -42,6 +42,10 @@ pub struct FollowUpArgs {
     /// Exit with 1 when a hazard is flagged for escalation.
     #[arg(long)]
     fail_on_escalation: bool,
+    #[command(flatten)]
+    limits: crate::limit_args::LimitArgs,
+    #[command(flatten)]
+    report_limits: crate::limit_args::ReportLimitArgs,
 }
 
 /// Runs `hazcheck follow-up`; the result is the exit code.
@@ -50,11 +54,19 @@ pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
         LangArg::Zh => Lang::Zh,
         LangArg::En => Lang::En,
     };
-    let (prev_name, prev_text) = read_input(&args.previous)?;
+    let limits = args.report_limits.apply(args.limits.limits());
+    let (prev_name, prev_text) = read_input(
+        &args.previous,
+        limits.max_report_bytes,
+        "--max-report-bytes",
+    )?;
     let previous =
         Previous::from_json(&prev_text).map_err(|e| anyhow::anyhow!("{prev_name}: {e}"))?;
-    let (name, text) = read_input(&args.inspection)?;
-    let limits = Limits::default();
+    let (name, text) = read_input(
+        &args.inspection,
+        limits.max_inspection_bytes,
+        "--max-inspection-bytes",
+    )?;
     let mut sources = SourceMap::new();
     let inspection = match Inspection::parse(&text, &name, &mut sources, &limits) {
         Ok(i) => i,
@@ -64,7 +76,7 @@ pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
         }
     };
     let library = match &args.ruleset {
-        Some(spec) => load_ruleset(spec)?,
+        Some(spec) => load_ruleset_with(spec, &limits)?,
         None => library_or_errors(hazcheck::builtin::load(limits))?,
     };
     let options = FollowUpOptions {

@@ -5,6 +5,10 @@
 //! so the defaults are written in one place (`limits.rs`) and the help
 //! texts only say what each limit bounds. Depth flags have an upper bound
 //! because readers recurse once per level (see `docs/security.md`).
+//!
+//! [`LimitArgs`] is for commands that read rulesets and inspections;
+//! [`ReportLimitArgs`] for those that read reports back (`follow-up`,
+//! `stats`).
 
 use clap::Args;
 use hazcheck::Limits;
@@ -36,7 +40,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N", value_parser = depth)]
     max_condition_depth: Option<usize>,
     /// Deepest chain of includes.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = depth)]
     max_include_depth: Option<usize>,
     /// Longest regular expression, in bytes.
     #[arg(long, value_name = "BYTES")]
@@ -76,6 +80,26 @@ pub struct LimitArgs {
     max_answer_len: Option<usize>,
 }
 
+/// The limit on reports read back; its flag overrides one default of the
+/// library.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Limits (defaults in docs/security.md)")]
+pub struct ReportLimitArgs {
+    /// Largest report, follow-up result or batch output file read, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_report_bytes: Option<usize>,
+}
+
+impl ReportLimitArgs {
+    /// `limits` with the flag applied, if given.
+    pub fn apply(&self, limits: Limits) -> Limits {
+        Limits {
+            max_report_bytes: self.max_report_bytes.unwrap_or(limits.max_report_bytes),
+            ..limits
+        }
+    }
+}
+
 impl LimitArgs {
     /// The library's defaults with the flags given applied.
     pub fn limits(&self) -> Limits {
@@ -107,6 +131,7 @@ impl LimitArgs {
             max_inspection_bytes: self.max_inspection_bytes.unwrap_or(d.max_inspection_bytes),
             max_answers: self.max_answers.unwrap_or(d.max_answers),
             max_answer_len: self.max_answer_len.unwrap_or(d.max_answer_len),
+            ..d
         }
     }
 }
@@ -138,6 +163,14 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        reports: ReportLimitArgs,
+    }
+
+    impl Cli {
+        fn all(&self) -> Limits {
+            self.reports.apply(self.limits.limits())
+        }
     }
 
     #[test]
@@ -150,7 +183,7 @@ mod tests {
             "9",
         ])
         .expect("parse");
-        let l = cli.limits.limits();
+        let l = cli.all();
         assert_eq!(l.max_yaml_aliases, 3);
         assert_eq!(l.max_script_operations, 9);
         assert_eq!(
@@ -173,7 +206,7 @@ mod tests {
             args.push(format!("--{flag}"));
             args.push("7".to_string());
         }
-        let l = Cli::try_parse_from(&args).expect("parse").limits.limits();
+        let l = Cli::try_parse_from(&args).expect("parse").all();
         let debug = format!("{l:?}");
         assert_eq!(debug.matches(": 7").count(), FLAGS.len(), "{debug}");
         assert_eq!(debug.matches(": ").count(), FLAGS.len(), "{debug}");
@@ -181,9 +214,25 @@ mod tests {
 
     #[test]
     fn depths_are_bounded() {
-        assert!(Cli::try_parse_from(["x", "--max-yaml-depth", "0"]).is_err());
         let too_deep = (MAX_NESTING + 1).to_string();
-        assert!(Cli::try_parse_from(["x", "--max-yaml-depth", too_deep.as_str()]).is_err());
+        let deepest = MAX_NESTING.to_string();
+        for flag in [
+            "--max-yaml-depth",
+            "--max-condition-depth",
+            "--max-include-depth",
+            "--max-script-call-levels",
+            "--max-script-expr-depth",
+        ] {
+            assert!(Cli::try_parse_from(["x", flag, "0"]).is_err(), "{flag} 0");
+            assert!(
+                Cli::try_parse_from(["x", flag, too_deep.as_str()]).is_err(),
+                "{flag}"
+            );
+            assert!(
+                Cli::try_parse_from(["x", flag, deepest.as_str()]).is_ok(),
+                "{flag}"
+            );
+        }
         assert!(Cli::try_parse_from(["x", "--max-script-operations", "0"]).is_err());
     }
 
@@ -208,5 +257,6 @@ mod tests {
         "max-inspection-bytes",
         "max-answers",
         "max-answer-len",
+        "max-report-bytes",
     ];
 }

@@ -39,6 +39,8 @@ pub struct StatsArgs {
     /// The heading of the HTML page.
     #[arg(long)]
     title: Option<String>,
+    #[command(flatten)]
+    limits: crate::limit_args::ReportLimitArgs,
 }
 
 /// Output formats of `hazcheck stats`.
@@ -78,15 +80,19 @@ pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<u8> {
             bail!("no such file or folder: {}", p.display());
         }
     }
+    let max = args
+        .limits
+        .apply(hazcheck::Limits::default())
+        .max_report_bytes;
     let mut builder = StatsBuilder::new();
     for f in &files {
         // Streamed: one report is held in memory at a time, however large
         // the file.
         let read = if f == Path::new("-") {
-            builder.read(std::io::stdin().lock())
+            builder.read(std::io::stdin().lock(), max)
         } else {
             let file = File::open(f).with_context(|| format!("cannot read {}", f.display()))?;
-            builder.read(BufReader::with_capacity(1 << 20, file))
+            builder.read(BufReader::with_capacity(1 << 20, file), max)
         };
         read.map_err(|e| {
             let name = if f == Path::new("-") {

@@ -99,8 +99,36 @@ impl<'a> Batch<'a> {
 
     /// Evaluates one line. Never fails: whatever the line holds, the result
     /// is a record for it.
+    ///
+    /// Even a panic (a bug, never the line's fault) gives a record: the
+    /// evaluation of each line is guarded, and a line whose evaluation
+    /// panicked gets one `E0001` error whose message starts with
+    /// `internal error`, so that the other lines of a batch are not lost.
     pub fn evaluate(&self, number: u64, line: &Line) -> Record {
-        let outcome = match self.outcome(number, line) {
+        let guarded = || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.outcome(number, line)))
+        };
+        let failed = |message: String| {
+            Err(vec![LineError {
+                code: Code::Io,
+                name: Code::Io.slug(),
+                message,
+                line: number,
+                column: 0,
+                help: Some("please report this line to the hazcheck maintainers".to_string()),
+            }])
+        };
+        // Reading and evaluating recurse once per nesting level; deep limits
+        // get a thread with enough stack.
+        let outcome = match crate::limits::with_stack(self.limits.line_stack(), guarded) {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => failed(format!(
+                "internal error while evaluating this line: {}",
+                crate::script::panic_message(&*panic)
+            )),
+            Err(e) => failed(format!("cannot start a thread to evaluate this line: {e}")),
+        };
+        let outcome = match outcome {
             Ok(report) => Outcome::Report(Box::new(report)),
             Err(errors) => Outcome::Errors(errors),
         };
@@ -143,6 +171,12 @@ impl<'a> Batch<'a> {
                 ));
             }
         };
+        // A way to make evaluation panic, for the test that a panic costs
+        // one record and no more.
+        #[cfg(test)]
+        if bytes == b"\"panic\"" {
+            panic!("a simulated bug");
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let valid = bytes.get(..e.valid_up_to()).unwrap_or(&[]);
             let column = String::from_utf8_lossy(valid).chars().count() + 1;
@@ -436,6 +470,26 @@ rules:
                 (2, Line::Bytes(b"xy".to_vec()))
             ]
         );
+    }
+
+    #[test]
+    fn a_panic_costs_one_record_and_no_more() {
+        let lib = library();
+        let batch = Batch::new(&lib, Limits::default(), EvalOptions::default());
+        let records = batch.evaluate_all(format!("{VALID}\n\"panic\"\n{VALID}\n").as_bytes());
+        assert_eq!(records.len(), 3);
+        assert!(records[0].verdict().is_some() && records[2].verdict().is_some());
+        match &records[1].outcome {
+            Outcome::Errors(e) => {
+                assert_eq!(e.len(), 1);
+                assert_eq!((e[0].code, e[0].line), (Code::Io, 2));
+                assert_eq!(
+                    e[0].message,
+                    "internal error while evaluating this line: a simulated bug"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

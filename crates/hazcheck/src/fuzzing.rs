@@ -147,6 +147,13 @@ pub fn evaluate_inspection(data: &[u8]) -> Result<(), String> {
                 if errors.is_empty() || errors.iter().any(|e| e.line != r.line) {
                     return Err(format!("record {} has misplaced or no errors", r.line));
                 }
+                // A caught panic becomes a record, but is a bug all the same.
+                if let Some(e) = errors
+                    .iter()
+                    .find(|e| e.message.starts_with("internal error"))
+                {
+                    return Err(format!("line {} panicked: {}", r.line, e.message));
+                }
             }
         }
     }
@@ -219,6 +226,16 @@ fn check_report(r: &Report) -> Result<(), String> {
     }
     if r.verdict == Verdict::Clear && !r.complete {
         return Err("a clear verdict on an incomplete evaluation".into());
+    }
+    // A panic in the script engine is caught and leaves the rule
+    // undetermined, which keeps users safe but is still a bug to find.
+    if let Some(e) = r
+        .undetermined
+        .iter()
+        .filter_map(|u| u.error.as_deref())
+        .find(|e| e.starts_with(crate::script::INTERNAL_ERROR))
+    {
+        return Err(format!("a script panicked: {e}"));
     }
     let json = r.to_json();
     if serde_json::from_str::<serde_json::Value>(&json).is_err() {

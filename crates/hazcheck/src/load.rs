@@ -177,7 +177,12 @@ impl Library {
         options: &EvalOptions,
     ) -> Result<Report, SelectError> {
         let rs = self.select(&inspection.ruleset.value, inspection.date.value)?;
-        Ok(rs.evaluate(inspection, options))
+        // Evaluation recurses once per condition level; a ruleset loaded
+        // with deep limits is evaluated where the stack is deep enough.
+        // Should no thread start, it is evaluated here, where the default
+        // limits always fit.
+        let run = || rs.evaluate(inspection, options);
+        Ok(crate::limits::with_stack(rs.limits().line_stack(), run).unwrap_or_else(|_| run()))
     }
 
     /// Adds a compiled version. Used by the loader.
@@ -251,10 +256,33 @@ pub struct Loader {
     limits: Limits,
     sources: SourceMap,
     memory: HashMap<String, String>,
-    roots: Vec<String>,
+    roots: Vec<(String, Area)>,
     /// The files added from disk, resolved, so that each is read once.
     seen_files: HashSet<PathBuf>,
     diags: Vec<Diagnostic>,
+}
+
+/// Where the includes of a file given to the loader may lead.
+///
+/// A ruleset must not be able to read what its author could not see: an
+/// include of `/etc/passwd` would otherwise quote the file in a diagnostic.
+/// So an include path is relative, names a `.yaml` or `.yml` file, and
+/// leads to a file in memory for a file given from memory, or, for a file
+/// from disk, to a file under the parent of the folder given to the loader
+/// (the folder that holds the file, for a file given by itself). That
+/// parent is what lets `rulesets/construction/2024.yaml` include
+/// `../shared/common-tasks.yaml` when only `rulesets/construction/` is
+/// loaded. Symbolic links are followed before the check, so a link cannot
+/// lead out either.
+#[derive(Clone, Debug)]
+enum Area {
+    /// Only files held in memory.
+    Memory,
+    /// Files under `root` (canonical), shown as `shown`.
+    Disk {
+        root: Option<PathBuf>,
+        shown: String,
+    },
 }
 
 struct Parsed {
@@ -280,7 +308,7 @@ impl Loader {
     /// against it and looked up in memory first.
     pub fn add_memory(&mut self, name: &str, text: &str) {
         self.memory.insert(normalize(name), text.to_string());
-        self.roots.push(normalize(name));
+        self.roots.push((normalize(name), Area::Memory));
     }
 
     /// Makes a file available for includes without checking it on its own.
@@ -293,7 +321,32 @@ impl Loader {
     /// (ruleset test cases and sample inspections live there).
     ///
     /// A file reached twice (named twice, or through a link) is read once.
+    /// Includes of these files may only lead to `.yaml` and `.yml` files
+    /// under the parent of the folder (of the file's folder, for a file);
+    /// an include elsewhere is [`Code::InvalidInclude`].
     pub fn add_path(&mut self, path: &Path) {
+        let folder = if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            path.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let folder = if folder.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            folder
+        };
+        let root = std::fs::canonicalize(&folder)
+            .ok()
+            .map(|c| c.parent().map_or_else(|| c.clone(), Path::to_path_buf));
+        let shown = normalize(&format!("{}/..", folder.to_string_lossy()));
+        let area = Area::Disk {
+            root,
+            shown: if shown.is_empty() {
+                ".".to_string()
+            } else {
+                shown
+            },
+        };
         if path.is_dir() {
             let mut files = Vec::new();
             let mut seen_dirs = HashSet::new();
@@ -308,19 +361,19 @@ impl Loader {
                 ));
             }
             for f in files {
-                self.add_root(&f);
+                self.add_root(&f, area.clone());
             }
         } else {
-            self.add_root(path);
+            self.add_root(path, area);
         }
     }
 
-    fn add_root(&mut self, path: &Path) {
+    fn add_root(&mut self, path: &Path, area: Area) {
         // A file that cannot be resolved is kept, so that reading it
         // reports why.
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if self.seen_files.insert(key) {
-            self.roots.push(normalize(&path.to_string_lossy()));
+            self.roots.push((normalize(&path.to_string_lossy()), area));
         }
     }
 
@@ -334,18 +387,37 @@ impl Loader {
         if name.starts_with("builtin:") {
             return Err(("no such built-in file".to_string(), None));
         }
+        let max = self.limits.max_ruleset_bytes;
+        // A device, a FIFO or a folder is refused before it is opened:
+        // `/dev/zero` never ends and opening a FIFO waits for a writer.
         let meta = std::fs::metadata(name).map_err(|e| (io_message(&e), None))?;
-        if meta.len() > self.limits.max_ruleset_bytes as u64 {
+        if !meta.is_file() {
+            return Err((
+                "not a regular file (rulesets and modules are read from files)".to_string(),
+                None,
+            ));
+        }
+        if meta.len() > max as u64 {
             return Err((
                 format!(
-                    "file is {} bytes, more than the limit of {} bytes",
-                    meta.len(),
-                    self.limits.max_ruleset_bytes
+                    "file is {} bytes, more than the limit of {max} bytes",
+                    meta.len()
                 ),
                 None,
             ));
         }
-        let bytes = std::fs::read(name).map_err(|e| (io_message(&e), None))?;
+        // The file may grow between the look and the read: never hold more
+        // than one byte beyond the limit.
+        let file = std::fs::File::open(name).map_err(|e| (io_message(&e), None))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, max as u64 + 1), &mut bytes)
+            .map_err(|e| (io_message(&e), None))?;
+        if bytes.len() > max {
+            return Err((
+                format!("file grew beyond the limit of {max} bytes while it was read"),
+                None,
+            ));
+        }
         String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             (
@@ -424,13 +496,34 @@ impl Loader {
     }
 
     /// Reads, checks and compiles everything added.
-    pub fn load(mut self) -> LoadOutcome {
+    pub fn load(self) -> LoadOutcome {
+        // Reading, decoding and compiling recurse once per nesting level;
+        // with deep limits the work gets a thread with enough stack.
+        crate::limits::with_stack(self.limits.load_stack(), || self.load_here()).unwrap_or_else(
+            |e| {
+                let mut sources = SourceMap::new();
+                let file = sources.add("<loader>", "");
+                LoadOutcome {
+                    library: None,
+                    diagnostics: vec![Diagnostic::new(
+                        Code::Io,
+                        Span::file_only(file),
+                        format!("cannot start a thread to load deeply nested rulesets: {e}"),
+                    )],
+                    sources,
+                    files: Vec::new(),
+                }
+            },
+        )
+    }
+
+    fn load_here(mut self) -> LoadOutcome {
         let mut cache: HashMap<String, Parsed> = HashMap::new();
         let roots = std::mem::take(&mut self.roots);
         let mut library = Library::default();
         let mut versions: BTreeMap<String, Vec<compile::VersionPeriod>> = BTreeMap::new();
         let mut checked = Vec::new();
-        for name in &roots {
+        for (name, area) in &roots {
             let Some((file, model)) = self.parse(name, &mut cache, Span::default()) else {
                 checked.push(name.clone());
                 continue;
@@ -442,7 +535,7 @@ impl Loader {
                 // show even when no ruleset includes it yet. Its items are
                 // meant for others' rules, so unused ones are no warning.
                 let mut stack = vec![name.clone()];
-                if let Some(merged) = self.merge(model, file, name, &mut cache, &mut stack) {
+                if let Some(merged) = self.merge(model, file, name, area, &mut cache, &mut stack) {
                     let mut diags = Vec::new();
                     let _ =
                         compile::compile(&merged, &self.limits, &self.sources, true, &mut diags);
@@ -451,7 +544,7 @@ impl Loader {
                 continue;
             }
             let mut stack = vec![name.clone()];
-            let Some(merged) = self.merge(model, file, name, &mut cache, &mut stack) else {
+            let Some(merged) = self.merge(model, file, name, area, &mut cache, &mut stack) else {
                 continue;
             };
             let mut diags = Vec::new();
@@ -517,6 +610,7 @@ impl Loader {
         mut model: RulesetFile,
         file: FileId,
         name: &str,
+        area: &Area,
         cache: &mut HashMap<String, Parsed>,
         stack: &mut Vec<String>,
     ) -> Option<Merged> {
@@ -527,7 +621,16 @@ impl Loader {
         let mut documents: Vec<Document> = Vec::new();
         let mut rules = Vec::new();
         for inc in &includes {
-            let target = resolve(name, &inc.path.value);
+            let target = match self.allowed(name, &inc.path.value, area) {
+                Ok(t) => t,
+                Err((message, help)) => {
+                    self.diags.push(
+                        Diagnostic::new(Code::InvalidInclude, inc.path.span, message)
+                            .with_help(help),
+                    );
+                    continue;
+                }
+            };
             if stack.contains(&target) {
                 self.diags.push(Diagnostic::new(
                     Code::InvalidInclude,
@@ -540,15 +643,19 @@ impl Loader {
                 ));
                 continue;
             }
-            if stack.len() > self.limits.max_include_depth {
-                self.diags.push(Diagnostic::new(
-                    Code::LimitExceeded,
-                    inc.path.span,
-                    format!(
-                        "includes nested deeper than {}",
-                        self.limits.max_include_depth
-                    ),
-                ));
+            let max_depth = self
+                .limits
+                .max_include_depth
+                .min(crate::limits::MAX_NESTING);
+            if stack.len() > max_depth {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::LimitExceeded,
+                        inc.path.span,
+                        format!("includes nested deeper than {max_depth}"),
+                    )
+                    .with_help("include fewer levels or raise the limit (--max-include-depth)"),
+                );
                 continue;
             }
             let Some((ifile, imodel)) = self.parse(&target, cache, inc.path.span) else {
@@ -556,7 +663,7 @@ impl Loader {
             };
             let Some(imodel) = imodel else { continue };
             stack.push(target.clone());
-            let sub = self.merge(imodel, ifile, &target, cache, stack);
+            let sub = self.merge(imodel, ifile, &target, area, cache, stack);
             stack.pop();
             let Some(sub) = sub else { continue };
             let sub = sub.model;
@@ -635,6 +742,83 @@ impl Loader {
         model.include = includes;
         Some(Merged { model, file })
     }
+}
+
+impl Loader {
+    /// The file an include leads to, if the include may be followed (see
+    /// [`Area`]); otherwise the message and help of the error.
+    fn allowed(&self, from: &str, path: &str, area: &Area) -> Result<String, (String, String)> {
+        let refuse = |message: String| {
+            Err((
+                message,
+                "an include is a relative path to a .yaml or .yml file within the parent of \
+                 the folder given to hazcheck (see docs/security.md)"
+                    .to_string(),
+            ))
+        };
+        let bytes = path.as_bytes();
+        let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+        if path.starts_with(['/', '\\']) || drive {
+            return refuse(format!(
+                "include path `{path}` is absolute; includes are relative to the including file"
+            ));
+        }
+        let lower = path.to_ascii_lowercase();
+        if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) {
+            return refuse(format!(
+                "include path `{path}` does not name a .yaml or .yml file"
+            ));
+        }
+        let target = resolve(from, path);
+        if self.memory.contains_key(&target) {
+            return Ok(target);
+        }
+        match area {
+            Area::Memory => refuse(format!(
+                "`{path}` is not among the files given to the loader; a ruleset given from \
+                 memory includes only files given from memory"
+            )),
+            Area::Disk { root, shown } => {
+                // The path is compared as written first, so that the answer
+                // for a file outside does not tell whether it exists; then
+                // as the file system resolves it, links included.
+                let inside = within(&target, shown)
+                    && match (root, std::fs::canonicalize(&target)) {
+                        (Some(root), Ok(real)) => real.starts_with(root),
+                        (None, Ok(_)) => false,
+                        // A file that does not exist is reported when read.
+                        (_, Err(_)) => true,
+                    };
+                if inside {
+                    Ok(target)
+                } else {
+                    refuse(format!(
+                        "include path `{path}` leads outside `{shown}`, the folder includes \
+                         must stay in"
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Whether the normalized path `target` lies under the normalized folder
+/// `folder` (`.` for the current folder), judged on the text alone.
+fn within(target: &str, folder: &str) -> bool {
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(String::from)
+            .collect()
+    };
+    if target.starts_with('/') != folder.starts_with('/') {
+        return false;
+    }
+    let (t, f) = (parts(target), parts(folder));
+    t.len() > f.len()
+        && t.starts_with(&f)
+        && t.get(f.len()..)
+            .is_some_and(|rest| !rest.iter().any(|c| c == ".."))
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -783,5 +967,120 @@ mod tests {
         assert_eq!(resolve("x.yaml", "m.yaml"), "m.yaml");
         assert_eq!(normalize("./a//b/../c"), "a/c");
         assert_eq!(normalize("../a"), "../a");
+    }
+
+    #[test]
+    fn paths_are_judged_within_a_folder() {
+        assert!(within("rulesets/shared/m.yaml", "rulesets"));
+        assert!(within("rulesets/m.yaml", "."));
+        assert!(within("../x/m.yaml", ".."));
+        assert!(within("/srv/r/m.yaml", "/srv"));
+        assert!(!within("../m.yaml", "."));
+        assert!(!within("../../m.yaml", ".."));
+        assert!(!within("other/m.yaml", "rulesets"));
+        assert!(!within("rulesets", "rulesets"));
+        assert!(!within("/srv/m.yaml", "srv"));
+    }
+
+    const HEAD: &str =
+        "ruleset: inc\ntitle: {zh: 包含, en: Include}\neffective: {from: 2024-01-01}\n";
+
+    fn include_errors(loader: Loader) -> Vec<String> {
+        loader
+            .load()
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::InvalidInclude)
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn includes_from_memory_stay_in_memory() {
+        let mut loader = Loader::new(Limits::default());
+        loader.add_memory(
+            "mem/r.yaml",
+            &format!(
+                "{HEAD}include:\n  - {{path: /etc/passwd}}\n  - {{path: ../../../../etc/hostname}}\n  - {{path: 'C:/x.yaml'}}\n  - {{path: ../Cargo.yaml}}\n"
+            ),
+        );
+        assert_eq!(
+            include_errors(loader),
+            [
+                "include path `/etc/passwd` is absolute; includes are relative to the including file",
+                "include path `../../../../etc/hostname` does not name a .yaml or .yml file",
+                "include path `C:/x.yaml` is absolute; includes are relative to the including file",
+                "`../Cargo.yaml` is not among the files given to the loader; a ruleset given from memory includes only files given from memory",
+            ]
+        );
+    }
+
+    #[test]
+    fn includes_from_disk_stay_under_the_parent_folder() {
+        let dir = std::env::temp_dir().join(format!("hazcheck-inc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("top/set/v")).unwrap();
+        std::fs::create_dir_all(dir.join("top/shared")).unwrap();
+        let module =
+            "module: m\nitems:\n  - {id: m.ok, type: yes_no, prompt: {zh: 是否, en: OK?}}\n";
+        std::fs::write(dir.join("top/shared/m.yaml"), module).unwrap();
+        std::fs::write(dir.join("outside.yaml"), module).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("outside.yaml"), dir.join("top/set/link.yaml"))
+            .unwrap();
+        std::fs::write(
+            dir.join("top/set/v/r.yaml"),
+            format!(
+                "{HEAD}include:\n  - {{path: ../../shared/m.yaml}}\n  - {{path: ../../../outside.yaml}}\n  - {{path: ../../../nowhere.yaml}}\n  - {{path: ../link.yaml}}\n"
+            ),
+        )
+        .unwrap();
+        // Given as a folder, `top/set`: includes stay under `top`.
+        let mut loader = Loader::new(Limits::default());
+        loader.add_path(&dir.join("top/set"));
+        let errors = include_errors(loader);
+        let shown = normalize(&dir.join("top").to_string_lossy());
+        let mut expected = vec![
+            format!(
+                "include path `../../../outside.yaml` leads outside `{shown}`, the folder includes must stay in"
+            ),
+            format!(
+                "include path `../../../nowhere.yaml` leads outside `{shown}`, the folder includes must stay in"
+            ),
+        ];
+        if cfg!(unix) {
+            expected.push(format!(
+                "include path `../link.yaml` leads outside `{shown}`, the folder includes must stay in"
+            ));
+        }
+        assert_eq!(errors, expected);
+        // Given as a file, the parent of its folder is `top/set`: the
+        // shared module is out of reach too.
+        let mut loader = Loader::new(Limits::default());
+        loader.add_path(&dir.join("top/set/v/r.yaml"));
+        let errors = include_errors(loader);
+        assert!(
+            errors[0].starts_with("include path `../../shared/m.yaml` leads outside"),
+            "{errors:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn devices_and_folders_are_not_read() {
+        let mut loader = Loader::new(Limits::default());
+        loader.add_path(Path::new("/dev/zero"));
+        loader.add_path(Path::new("/dev/null"));
+        let outcome = loader.load();
+        assert_eq!(outcome.diagnostics.len(), 2);
+        for d in &outcome.diagnostics {
+            assert_eq!(d.code, Code::Io);
+            assert!(
+                d.message
+                    .ends_with("not a regular file (rulesets and modules are read from files)"),
+                "{}",
+                d.message
+            );
+        }
     }
 }

@@ -193,8 +193,51 @@ pub fn parse_yaml(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node
                 .with_help("a ruleset or inspection is a YAML mapping"),
         );
     }
+    // A file of comments holds no document either; it is empty like a file
+    // of blank lines, not a document whose value is null.
+    if text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    }) {
+        return Err(Diagnostic::new(
+            Code::Syntax,
+            Span::file_only(file),
+            "file is empty (it holds only comments)",
+        )
+        .with_help("a ruleset or inspection is a YAML mapping"));
+    }
+    let depth = limits.max_depth.min(crate::json::MAX_NESTING);
+    // The reader recurses once per level, and takes a lot of stack per
+    // level in a debug build: deep limits get a thread with enough stack.
+    crate::limits::with_stack(crate::limits::yaml_stack(depth), || {
+        read(text, file, limits, depth, shift)
+    })
+    .unwrap_or_else(|e| {
+        Err(Diagnostic::new(
+            Code::Io,
+            Span::file_only(file),
+            format!("cannot start a thread to read deeply nested YAML: {e}"),
+        ))
+    })
+}
+
+/// [`parse_yaml`] once the text is known to hold something.
+fn read(
+    text: &str,
+    file: FileId,
+    limits: &ParseLimits,
+    depth: usize,
+    shift: usize,
+) -> Result<Node, Diagnostic> {
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = limits.max_depth.min(crate::json::MAX_NESTING);
+    budget.max_depth = depth;
+    // The parser has its own bound on flow (`[...]`, `{...}`) nesting, 255
+    // by default, that would report "recursion limit exceeded" without
+    // naming the limit (see `describe`). Its scanner runs ahead of the
+    // budget's count (looking for the `:` of a flow key), so the bound is
+    // set well above the cap: the budget then speaks first, at the value
+    // that went one level too deep. Counting flow levels takes no stack.
+    budget.flow_nesting_limit = 4 * crate::json::MAX_NESTING;
     budget.max_nodes = limits.max_nodes;
     budget.max_aliases = limits.max_aliases;
     budget.max_total_scalar_bytes = limits.max_bytes.saturating_mul(2);
@@ -271,7 +314,7 @@ fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, O
                 BudgetBreach::Depth { .. } => (
                     format!(
                         "lists and mappings nested deeper than {} levels",
-                        limits.max_depth
+                        limits.max_depth.min(crate::json::MAX_NESTING)
                     ),
                     "--max-yaml-depth",
                 ),
@@ -311,6 +354,16 @@ fn describe(err: &serde_saphyr::Error, limits: &ParseLimits) -> (Code, String, O
             Code::Syntax,
             "a file holds one YAML document, this one has more".to_string(),
             Some("remove the second `---` and what follows, or split the file".to_string()),
+        ),
+        // The parser's own nesting bound (see `read`); should it ever be
+        // reached first, it is the same limit.
+        serde_saphyr::Error::ExternalMessage { msg, .. } if msg == "recursion limit exceeded" => (
+            Code::LimitExceeded,
+            format!(
+                "lists and mappings nested deeper than {} levels",
+                limits.max_depth.min(crate::json::MAX_NESTING)
+            ),
+            Some("simplify the file or raise the limit (--max-yaml-depth)".to_string()),
         ),
         other => (
             Code::Syntax,
@@ -537,5 +590,66 @@ impl<'de> Visitor<'de> for RawVisitor {
             entries.push((k, v));
         }
         Ok(RawKind::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, max_depth: usize) -> Result<Node, Diagnostic> {
+        let limits = ParseLimits {
+            max_depth,
+            ..ParseLimits::default()
+        };
+        parse_yaml(text, FileId(0), &limits)
+    }
+
+    #[test]
+    fn a_file_of_comments_is_empty() {
+        for text in [
+            "# only a comment\n",
+            "  # one\n\n# two\n",
+            "\u{feff}# bom\r\n",
+        ] {
+            let d = parse(text, 48).unwrap_err();
+            assert_eq!(d.code, Code::Syntax, "{text:?}");
+            assert!(d.message.starts_with("file is empty"), "{}", d.message);
+        }
+        // A value after the comments is a document.
+        assert!(parse("# x\na: 1\n", 48).is_ok());
+    }
+
+    #[test]
+    fn flow_nesting_beyond_the_limit_names_the_flag() {
+        // The parser's own bound (255 flow levels) used to answer first,
+        // as a syntax error that named no limit.
+        for (levels, limit) in [(60, 48), (258, 256), (300, 256), (300, 1000)] {
+            let text = format!("a: {}{}\n", "[".repeat(levels), "]".repeat(levels));
+            let d = parse(&text, limit).unwrap_err();
+            assert_eq!(
+                d.code,
+                Code::LimitExceeded,
+                "{levels}/{limit}: {}",
+                d.message
+            );
+            assert_eq!(
+                d.message,
+                format!(
+                    "lists and mappings nested deeper than {} levels",
+                    limit.min(crate::json::MAX_NESTING)
+                )
+            );
+            assert_eq!(
+                d.help.as_deref(),
+                Some("simplify the file or raise the limit (--max-yaml-depth)")
+            );
+        }
+        // Exactly at the cap, flow and block nesting both read.
+        let n = crate::json::MAX_NESTING - 1;
+        let flow = format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&flow, 256).is_ok());
+        let block: String = (0..n).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        assert!(parse(&block, 256).is_ok());
     }
 }

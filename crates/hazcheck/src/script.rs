@@ -2,22 +2,61 @@
 //!
 //! Scripts are single expressions (statements, loops and `eval` are
 //! rejected when the ruleset is compiled) run on a raw engine that has only
-//! the core, logic, math, string, array and map packages: no file or module
-//! access, no clock, no printing. Every limit of [`Limits`] that concerns
-//! scripts is set explicitly, so debug and release builds behave alike.
+//! the arithmetic, logic, math, string, array, map, range and function-pointer
+//! packages: no file or module access, no clock, no sleeping, no printing.
+//! Rhai's language-core package is left out on purpose: it holds `sleep`
+//! (which blocks the thread, and panics on `sleep(1e300)`), `exit`, `take`
+//! and tag functions, none of which a condition needs. The only function of
+//! the remaining packages whose work grows faster than its inputs,
+//! `replace`, is replaced by a version that checks the size of its result
+//! before building it. Every limit of [`Limits`] that concerns scripts is
+//! set explicitly, so debug and release builds behave alike; see the sandbox
+//! section of `docs/security.md` for what is allowed and forbidden.
 //!
 //! A script reads answers through variables named after item ids with dots
 //! replaced by underscores (`excavation.depth` is `excavation_depth`). The
 //! items a script reads are found when it is compiled; when one of them is
 //! unanswered the script is not run and the condition is undetermined.
 
-use rhai::packages::{
-    BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage, CorePackage,
-    LogicPackage, MoreStringPackage, Package,
-};
-use rhai::{AST, Dynamic, Engine, OptimizationLevel, Scope};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::limits::Limits;
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
+    BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{
+    AST, Dynamic, Engine, EvalAltResult, ImmutableString, OptimizationLevel, Position, Scope,
+};
+
+use crate::limits::{Limits, MAX_NESTING};
+
+/// Functions a Rhai user may know that the sandbox does not have, with the
+/// reason given when a script calls one. They are not registered, so a call
+/// could only fail at run time; naming them when the ruleset is compiled
+/// tells the author at once.
+const FORBIDDEN_CALLS: &[(&str, &str)] = &[
+    ("sleep", "scripts cannot pause"),
+    ("exit", "a script ends with its value"),
+    (
+        "timestamp",
+        "scripts cannot read the clock; use `inspection_date`",
+    ),
+    ("print", "scripts cannot print"),
+    ("debug", "scripts cannot print"),
+    ("eval", "scripts cannot evaluate text as code"),
+    // Values held by a curried function pointer escape Rhai's size checks:
+    // `list.pad(1024, Fn("abs").curry(list))` holds a million elements
+    // where the limit is 1 024.
+    (
+        "curry",
+        "a curried function pointer holds values the size limits do not count",
+    ),
+];
+
+/// The start of the error message of a script that panicked inside the
+/// script engine. The fuzz targets look for it: such a message means a bug
+/// to fix, even though the rule only ends undetermined.
+pub const INTERNAL_ERROR: &str = "internal error of the script engine";
 
 /// The variable name a script uses for an item id.
 pub fn var_name(item_id: &str) -> String {
@@ -27,16 +66,24 @@ pub fn var_name(item_id: &str) -> String {
 /// Builds the locked-down engine used both to compile and to run scripts.
 pub fn engine(limits: &Limits) -> Engine {
     let mut e = Engine::new_raw();
-    e.register_global_module(CorePackage::new().as_shared_module());
+    // Rhai's `CorePackage` without its `LanguageCorePackage` (see the
+    // module docs).
+    e.register_global_module(ArithmeticPackage::new().as_shared_module());
+    e.register_global_module(BasicIteratorPackage::new().as_shared_module());
+    e.register_global_module(BasicFnPackage::new().as_shared_module());
     e.register_global_module(LogicPackage::new().as_shared_module());
     e.register_global_module(BasicMathPackage::new().as_shared_module());
     e.register_global_module(BasicStringPackage::new().as_shared_module());
     e.register_global_module(MoreStringPackage::new().as_shared_module());
     e.register_global_module(BasicArrayPackage::new().as_shared_module());
     e.register_global_module(BasicMapPackage::new().as_shared_module());
+    register_checked_replace(&mut e, limits.max_script_string.max(1));
     e.set_max_operations(limits.max_script_operations.max(1));
-    e.set_max_call_levels(limits.max_script_call_levels);
-    e.set_max_expr_depths(limits.max_script_expr_depth, limits.max_script_expr_depth);
+    // Rhai recurses once per call level and expression level; the cap keeps
+    // the stack it needs within what `Limits::stack_size` promises.
+    e.set_max_call_levels(limits.max_script_call_levels.min(MAX_NESTING));
+    let depth = limits.max_script_expr_depth.min(MAX_NESTING);
+    e.set_max_expr_depths(depth, depth);
     e.set_max_string_size(limits.max_script_string.max(1));
     e.set_max_array_size(limits.max_script_array.max(1));
     e.set_max_map_size(limits.max_script_map.max(1));
@@ -44,13 +91,74 @@ pub fn engine(limits: &Limits) -> Engine {
     e.set_max_functions(0);
     e.set_allow_looping(false);
     e.set_strict_variables(true);
-    e.disable_symbol("eval");
-    e.disable_symbol("print");
-    e.disable_symbol("debug");
+    for keyword in ["eval", "print", "debug"] {
+        e.disable_symbol(keyword);
+    }
     // Constants in the compile scope would be folded into the AST; the
     // placeholders are plain variables, and optimisation stays simple.
     e.set_optimization_level(OptimizationLevel::Simple);
     e
+}
+
+/// Registers `replace` in the engine's own namespace, which Rhai searches
+/// before its packages. Rhai's version builds the new string first and is
+/// only checked afterwards: replacing each character of a 64 KiB string by
+/// a 64 KiB string would take 4 GiB. This one counts first and refuses a
+/// result longer than `max` bytes, with the error the size limit gives.
+fn register_checked_replace(e: &mut Engine, max: usize) {
+    fn checked(
+        s: &mut ImmutableString,
+        find: &str,
+        sub: &str,
+        max: usize,
+    ) -> Result<(), Box<EvalAltResult>> {
+        if s.is_empty() {
+            return Ok(());
+        }
+        // An empty pattern matches before every character and at the end.
+        let count = if find.is_empty() {
+            s.chars().count() + 1
+        } else {
+            s.matches(find).count()
+        };
+        let len = (s.len() - count * find.len()).saturating_add(count.saturating_mul(sub.len()));
+        if len > max {
+            return Err(EvalAltResult::ErrorDataTooLarge(
+                "Length of string".to_string(),
+                Position::NONE,
+            )
+            .into());
+        }
+        *s = s.replace(find, sub).into();
+        Ok(())
+    }
+    e.register_fn(
+        "replace",
+        move |s: &mut ImmutableString, find: &str, sub: &str| checked(s, find, sub, max),
+    );
+    e.register_fn(
+        "replace",
+        move |s: &mut ImmutableString, find: &str, sub: char| {
+            checked(s, find, sub.encode_utf8(&mut [0; 4]), max)
+        },
+    );
+    e.register_fn(
+        "replace",
+        move |s: &mut ImmutableString, find: char, sub: &str| {
+            checked(s, find.encode_utf8(&mut [0; 4]), sub, max)
+        },
+    );
+    e.register_fn(
+        "replace",
+        move |s: &mut ImmutableString, find: char, sub: char| {
+            checked(
+                s,
+                find.encode_utf8(&mut [0; 4]),
+                sub.encode_utf8(&mut [0; 4]),
+                max,
+            )
+        },
+    );
 }
 
 /// A compiled script and the items it reads.
@@ -84,6 +192,9 @@ pub fn compile(engine: &Engine, text: &str, items: &[String]) -> Result<Script, 
         scope.push(var_name(id), Dynamic::UNIT);
     }
     scope.push("inspection_date", Dynamic::UNIT);
+    if let Some(err) = forbidden_call(text) {
+        return Err(err);
+    }
     let ast = engine
         .compile_expression_with_scope(&scope, text)
         .map_err(|e| {
@@ -125,6 +236,10 @@ fn compile_message(engine: &Engine, err: &rhai::ParseErrorType) -> String {
         P::BadInput(rhai::LexError::UnexpectedInput(word)) if word == "fn" => {
             "`fn`: functions cannot be defined, a script is one expression".to_string()
         }
+        // Closures are functions too, and no function may be defined.
+        P::TooManyFunctions => {
+            "closures (`|x| ...`) cannot be defined, a script is one expression; pass a function by name instead, as in `list.map(Fn(\"to_upper\"))`".to_string()
+        }
         P::LiteralTooLarge(what, max) if what.starts_with("Length of string") => {
             format!("a string literal is longer than {max} bytes (limit: --max-script-string)")
         }
@@ -141,13 +256,56 @@ fn compile_message(engine: &Engine, err: &rhai::ParseErrorType) -> String {
 /// A script that hits one of the engine's limits is stopped and the error
 /// names the limit, its value and the command-line flag that raises it, so
 /// that the undetermined rule it leaves explains itself.
+///
+/// A panic inside the script engine (a bug of Rhai's or of ours, never of
+/// the ruleset) is caught and becomes an error that starts with
+/// [`INTERNAL_ERROR`]: the rule is undetermined, the rest of the
+/// evaluation goes on.
 pub fn run(engine: &Engine, script: &Script, scope: &mut Scope<'_>) -> Result<bool, String> {
-    match engine.eval_ast_with_scope::<Dynamic>(scope, &script.ast) {
-        Ok(v) => v
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        engine.eval_ast_with_scope::<Dynamic>(scope, &script.ast)
+    }));
+    match result {
+        Ok(Ok(v)) => v
             .as_bool()
             .map_err(|t| format!("script returned {t}, expected a boolean (true or false)")),
-        Err(e) => Err(run_error(engine, &e)),
+        Ok(Err(e)) => Err(run_error(engine, &e)),
+        Err(panic) => Err(format!("{INTERNAL_ERROR} ({})", panic_message(&*panic))),
     }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => (*s).to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "no message".to_string(),
+    }
+}
+
+/// The first call of a function the sandbox does not have, as a compile
+/// error at its position. A name counts as a call when `(` follows it, so
+/// an item named `exit` can still be read.
+fn forbidden_call(text: &str) -> Option<ScriptError> {
+    for (offset, name) in identifier_offsets(text) {
+        let Some((_, why)) = FORBIDDEN_CALLS.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let after = text.get(offset + name.len()..).unwrap_or("");
+        if !after.trim_start().starts_with('(') {
+            continue;
+        }
+        let before = text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+        return Some(ScriptError {
+            message: format!("`{name}` is not available in scripts: {why}"),
+            line,
+            column,
+        });
+    }
+    None
 }
 
 /// The message of a run-time error, with the limit it breached if any and
@@ -223,6 +381,14 @@ fn run_error(engine: &Engine, err: &rhai::EvalAltResult) -> String {
 /// over-approximates the variables read (a property name counts too), which
 /// only ever makes a condition undetermined a little more often.
 fn identifiers(text: &str) -> Vec<&str> {
+    identifier_offsets(text)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// The identifiers of [`identifiers`] with their byte offsets.
+fn identifier_offsets(text: &str) -> Vec<(usize, &str)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -255,7 +421,11 @@ fn identifiers(text: &str) -> Vec<&str> {
                             i += 1;
                         }
                         if let Some(inner) = text.get(start..i) {
-                            out.extend(identifiers(inner));
+                            out.extend(
+                                identifier_offsets(inner)
+                                    .into_iter()
+                                    .map(|(at, name)| (start + at, name)),
+                            );
                         }
                         i += 1;
                     }
@@ -284,7 +454,7 @@ fn identifiers(text: &str) -> Vec<&str> {
                     i += 1;
                 }
                 if let Some(s) = text.get(start..i) {
-                    out.push(s);
+                    out.push((start, s));
                 }
             }
             _ => i += 1,
@@ -377,6 +547,177 @@ mod tests {
         let err = run_text(&limits, "1 / 0 == 1").unwrap_err();
         assert!(err.starts_with("division by zero"), "{err}");
         assert!(err.ends_with("of the script"), "{err}");
+    }
+
+    fn run_with(limits: &Limits, text: &str, vars: &[(&str, Dynamic)]) -> Result<bool, String> {
+        let e = engine(limits);
+        let items: Vec<String> = vars.iter().map(|(n, _)| n.to_string()).collect();
+        let s = compile(&e, text, &items).map_err(|e| e.message)?;
+        let mut scope = Scope::new();
+        for (n, v) in vars {
+            scope.push(*n, v.clone());
+        }
+        run(&e, &s, &mut scope)
+    }
+
+    #[test]
+    fn sleeping_and_exiting_are_not_available() {
+        // `sleep` blocked the thread (a rule could hang an evaluation) and
+        // `sleep(1e300)` panicked; `exit` ended a script with any value.
+        let e = engine(&Limits::default());
+        for (text, name) in [
+            ("sleep(100000000) == () && b_ok", "sleep"),
+            ("sleep(1e300) == ()", "sleep"),
+            ("a_depth > 1 &&\n  sleep (1) == ()", "sleep"),
+            ("exit(true)", "exit"),
+            ("timestamp() == ()", "timestamp"),
+        ] {
+            let err = compile(&e, text, &items()).unwrap_err();
+            assert!(
+                err.message
+                    .starts_with(&format!("`{name}` is not available in scripts")),
+                "{text}: {}",
+                err.message
+            );
+        }
+        let err = compile(&e, "a_depth > 1 &&\n  sleep (1) == ()", &items()).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 3));
+        // Reached by name, they are not there either: the call fails at
+        // once instead of sleeping.
+        for text in [
+            "Fn(\"sleep\").call(1) == ()",
+            "Fn(\"sleep\").call(1e300) == ()",
+            "Fn(\"exit\").call(true)",
+            "Fn(\"take\").call(1) == 1",
+            "Fn(\"parse_json\").call(\"1\") == 1",
+        ] {
+            let err = run_text(&Limits::default(), text).unwrap_err();
+            assert!(err.starts_with("function not found: "), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_item_may_still_be_named_like_a_forbidden_function() {
+        let limits = Limits::default();
+        let vars = [
+            ("exit", Dynamic::from(true)),
+            ("sleep", Dynamic::from(2_i64)),
+        ];
+        assert_eq!(run_with(&limits, "exit && sleep > 1", &vars), Ok(true));
+    }
+
+    #[test]
+    fn the_packages_a_condition_needs_are_there() {
+        // One call from each registered package; a package dropped by
+        // mistake would turn these into "function not found".
+        for text in [
+            "abs(-3) == 3 && 7 % 4 == 3 && 2 ** 3 == 8",
+            "max(1, 2) == 2 && !false",
+            "sqrt(16.0) == 4.0 && floor(2.5) == 2.0 && parse_int(\"12\") == 12",
+            "\"ab\".to_upper() == \"AB\" && \"a,b\".split(\",\").len() == 2",
+            "[3, 1, 2].len() == 3 && [1, 2].contains(2) && [1, 2].map(Fn(\"abs\")) == [1, 2]",
+            "#{a: 1}.keys().len() == 1",
+            "(1..5).contains(3) && 4 in 1..=4",
+            "Fn(\"abs\").call(-1) == 1 && 12.to_string() == \"12\"",
+        ] {
+            assert_eq!(run_text(&Limits::default(), text), Ok(true), "{text}");
+        }
+    }
+
+    #[test]
+    fn replace_cannot_build_a_string_beyond_the_limit() {
+        let limits = Limits::default();
+        let note = || [("note", Dynamic::from("abc".to_string()))];
+        // Replacing each of 60 000 characters by the 60 000 of the same
+        // string would build 3.6 GB before Rhai's own check.
+        for text in [
+            "note.pad(60000, \"a\") == () && note.replace(\"a\", note) == ()",
+            "note.pad(60000, \"a\") == () && note.replace('a', note) == ()",
+            "note.pad(60000, \"a\") == () && note.replace(\"\", \"xy\") == ()",
+        ] {
+            let err = run_with(&limits, text, &note()).unwrap_err();
+            assert!(
+                err.starts_with("script built a string longer than 65536 bytes"),
+                "{text}: {err}"
+            );
+        }
+        for text in [
+            "note.replace(\"b\", \"xx\") == () && note == \"axxc\"",
+            "note.replace('b', \"xx\") == () && note == \"axxc\"",
+            "note.replace(\"b\", 'x') == () && note == \"axc\"",
+            "note.replace('b', '中') == () && note == \"a中c\"",
+            "note.replace(\"\", \"-\") == () && note == \"-a-b-c-\"",
+        ] {
+            assert_eq!(run_with(&limits, text, &note()), Ok(true), "{text}");
+        }
+    }
+
+    #[test]
+    fn calls_through_function_pointers_stay_within_the_sizes() {
+        let list = || [("a", Dynamic::from_array(vec![Dynamic::from(-1_i64); 1000]))];
+        // A call that a native function makes through a pointer does not
+        // count as an operation: the work is bounded by the array instead.
+        let few = Limits {
+            max_script_operations: 200,
+            ..Limits::default()
+        };
+        assert_eq!(
+            run_with(&few, "a.map(Fn(\"abs\")).len() == 1000", &list()),
+            Ok(true)
+        );
+        // Curried values are not counted by the size limits, so `curry` is
+        // refused however it is reached.
+        for text in [
+            "a.pad(1024, Fn(\"abs\").curry(a)) == () && a.len() == 1024",
+            "a.pad(1024, Fn(\"curry\").call(Fn(\"abs\"), a)) == ()",
+            "a.pad(1024, call(Fn(\"curry\"), Fn(\"abs\"), a)) == ()",
+        ] {
+            assert!(
+                run_with(&Limits::default(), text, &list()).is_err(),
+                "{text}"
+            );
+        }
+        let err = run_with(
+            &Limits::default(),
+            "Fn(\"abs\").curry(a).call() > 0",
+            &list(),
+        );
+        assert_eq!(
+            err,
+            Err("`curry` is not available in scripts: a curried function pointer holds values the size limits do not count".to_string())
+        );
+    }
+
+    #[test]
+    fn closures_get_a_clear_message() {
+        let e = engine(&Limits::default());
+        let err = compile(&e, "[1, 2].map(|x| x * 2).len() == 2", &[]).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("closures (`|x| ...`) cannot be defined"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_panic_in_the_engine_leaves_an_error() {
+        let mut e = engine(&Limits::default());
+        e.register_fn("boom", || -> bool { panic!("boom") });
+        let s = compile(&e, "boom()", &[]).unwrap();
+        let err = run(&e, &s, &mut Scope::new()).unwrap_err();
+        assert_eq!(err, format!("{INTERNAL_ERROR} (boom)"));
+    }
+
+    #[test]
+    fn depth_limits_are_capped() {
+        let e = engine(&Limits {
+            max_script_expr_depth: usize::MAX,
+            max_script_call_levels: usize::MAX,
+            ..Limits::default()
+        });
+        assert_eq!(e.max_expr_depth(), MAX_NESTING);
+        assert_eq!(e.max_call_levels(), MAX_NESTING);
     }
 
     #[test]

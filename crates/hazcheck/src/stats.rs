@@ -72,7 +72,7 @@ pub struct ReadError {
 /// with `errors` (or `error`) and no report becomes [`Record::Failed`].
 pub fn read_records(text: &str) -> Result<Vec<Record>, ReadError> {
     let mut out = Vec::new();
-    read_records_from(text.as_bytes(), &mut |r| out.push(r))?;
+    read_records_from(text.as_bytes(), usize::MAX, &mut |r| out.push(r))?;
     Ok(out)
 }
 
@@ -80,9 +80,12 @@ pub fn read_records(text: &str) -> Result<Vec<Record>, ReadError> {
 /// `each` as soon as it is read: only one document (one report, or one
 /// element of an array) is held in memory at a time, whatever the size of
 /// the stream. Records before an error have been handed over when it is
-/// returned.
+/// returned. A document (a top-level value: a report, or an array of them)
+/// longer than `max_bytes` is an error, so that no input can make the
+/// reader hold more than that.
 pub fn read_records_from<R: BufRead>(
     reader: R,
+    max_bytes: usize,
     each: &mut dyn FnMut(Record),
 ) -> Result<(), ReadError> {
     let mut src = Source {
@@ -90,6 +93,8 @@ pub fn read_records_from<R: BufRead>(
         line: 1,
         column: 1,
         started: false,
+        left: max_bytes,
+        limit: max_bytes,
     };
     loop {
         match src.skip_whitespace() {
@@ -104,6 +109,7 @@ pub fn read_records_from<R: BufRead>(
             }
         }
         let (line, column) = (src.line, src.column);
+        src.left = src.limit;
         let mut failure = None;
         // Most inputs are NDJSON: a value that fills the rest of its line
         // is parsed from the buffer at once, which is several times faster
@@ -146,8 +152,8 @@ pub fn read_records_from<R: BufRead>(
             };
             let text = e.to_string();
             let message = match text.rsplit_once(" at line ") {
-                Some((m, _)) if !e.is_io() => m.to_string(),
-                _ => text,
+                Some((m, _)) => m.to_string(),
+                None => text,
             };
             return Err(ReadError {
                 line,
@@ -342,9 +348,9 @@ impl StatsBuilder {
     }
 
     /// Reads every record of a stream into the builder, one at a time (see
-    /// [`read_records_from`]).
-    pub fn read<R: BufRead>(&mut self, reader: R) -> Result<(), ReadError> {
-        read_records_from(reader, &mut |r| self.add(&r))
+    /// [`read_records_from`]), each document at most `max_bytes` long.
+    pub fn read<R: BufRead>(&mut self, reader: R, max_bytes: usize) -> Result<(), ReadError> {
+        read_records_from(reader, max_bytes, &mut |r| self.add(&r))
     }
 
     /// Adds the report of one inspection: each finding is a hazard found on
@@ -726,6 +732,9 @@ struct Source<R> {
     line: usize,
     column: usize,
     started: bool,
+    /// Bytes the current document may still take, and its limit.
+    left: usize,
+    limit: usize,
 }
 
 impl<R: BufRead> Source<R> {
@@ -774,6 +783,9 @@ impl<R: BufRead> Source<R> {
     fn whole_line(&mut self) -> Option<serde_json::Value> {
         let buf = self.inner.fill_buf().ok()?;
         let end = buf.iter().position(|&b| b == b'\n')?;
+        if end > self.left {
+            return None;
+        }
         let value = serde_json::from_slice(buf.get(..end)?).ok()?;
         self.inner.consume(end + 1);
         self.line += 1;
@@ -806,7 +818,15 @@ fn top_value(value: serde_json::Value, each: &mut dyn FnMut(Record), failure: &m
 
 impl<R: BufRead> Read for Source<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(out)?;
+        if self.left == 0 {
+            return Err(std::io::Error::other(format!(
+                "a document is larger than the limit of {} bytes (raise it with --max-report-bytes)",
+                self.limit
+            )));
+        }
+        let room = out.len().min(self.left);
+        let n = self.inner.read(out.get_mut(..room).unwrap_or_default())?;
+        self.left -= n;
         advance(
             &mut self.line,
             &mut self.column,
@@ -1307,7 +1327,7 @@ rules:
         for capacity in [1, 7, 300, 1 << 20] {
             let mut got = Vec::new();
             let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
-            read_records_from(reader, &mut |r| got.push(r)).expect("records");
+            read_records_from(reader, usize::MAX, &mut |r| got.push(r)).expect("records");
             assert_eq!(got, want, "buffer of {capacity} bytes");
         }
     }
@@ -1323,7 +1343,7 @@ rules:
         for capacity in [5, 1 << 20] {
             let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
             let mut n = 0;
-            let e = read_records_from(reader, &mut |_| n += 1).expect_err("syntax");
+            let e = read_records_from(reader, usize::MAX, &mut |_| n += 1).expect_err("syntax");
             assert_eq!((n, e.line, e.column), (1, 3, 14), "{e}");
             assert_eq!(e.message, "expected ident");
         }
@@ -1332,7 +1352,7 @@ rules:
         let text = format!("{report}\n{report}  {{\"x\": 1}}\n");
         for capacity in [5, 1 << 20] {
             let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
-            let e = read_records_from(reader, &mut |_| {}).expect_err("not a record");
+            let e = read_records_from(reader, usize::MAX, &mut |_| {}).expect_err("not a record");
             let column = report.chars().count() + 3;
             assert_eq!((e.line, e.column), (2, column), "{e}");
             assert!(e.message.starts_with("not a hazcheck report"), "{e}");
