@@ -82,6 +82,8 @@ pub struct ExpectedFinding {
     pub escalated: Option<bool>,
     /// Whether it needs confirmation, if checked.
     pub needs_confirmation: Option<bool>,
+    /// Whether every clause it cites is verified, if checked.
+    pub verified: Option<bool>,
     /// Its due date, if checked.
     pub due: Option<Date>,
     /// Members an "at least N of" must have counted, if checked.
@@ -557,11 +559,12 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
             level: None,
             escalated: None,
             needs_confirmation: None,
+            verified: None,
             due: None,
             counted: None,
         });
     }
-    let mut m = dec.map(n, "an expected finding (a rule id, or `rule` with `level`, `escalated`, `needs_confirmation`, `due`, `counted`)")?;
+    let mut m = dec.map(n, "an expected finding (a rule id, or `rule` with `level`, `escalated`, `needs_confirmation`, `verified`, `due`, `counted`)")?;
     let rule = dec.req(&mut m, "rule", |d, n| d.ident(n));
     let level = dec.opt(&mut m, "level", |d, n| match n.as_str() {
         Some("ordinary") => Some(Level::Ordinary),
@@ -577,6 +580,9 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
     let needs_confirmation = dec
         .opt(&mut m, "needs_confirmation", |d, n| d.boolean(n))
         .map(|b| b.value);
+    let verified = dec
+        .opt(&mut m, "verified", |d, n| d.boolean(n))
+        .map(|b| b.value);
     let due = dec.opt(&mut m, "due", |d, n| d.date(n)).map(|d| d.value);
     let counted = dec
         .opt(&mut m, "counted", |d, n| d.uint(n))
@@ -588,6 +594,7 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
             "level",
             "escalated",
             "needs_confirmation",
+            "verified",
             "due",
             "counted",
         ],
@@ -597,6 +604,7 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
         level,
         escalated,
         needs_confirmation,
+        verified,
         due,
         counted,
     })
@@ -871,6 +879,13 @@ fn describe_finding(e: &ExpectedFinding) -> String {
             "no confirmation".into()
         });
     }
+    if let Some(b) = e.verified {
+        parts.push(if b {
+            "verified".into()
+        } else {
+            "unverified".into()
+        });
+    }
     if let Some(d) = e.due {
         parts.push(format!("due {d}"));
     }
@@ -929,6 +944,16 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
         out.push(format!(
             "finding {}: expected needs_confirmation {b}, got {}",
             e.rule.value, f.needs_confirmation
+        ));
+    }
+    if let Some(b) = e.verified
+        && f.verified != b
+    {
+        out.push(format!(
+            "finding {}: expected {}verified, got {}verified",
+            e.rule.value,
+            if b { "" } else { "un" },
+            if f.verified { "" } else { "un" }
         ));
     }
     if let Some(d) = e.due
