@@ -201,7 +201,12 @@ impl Ruleset {
     /// Evaluates an inspection with this version, whatever its date. Most
     /// callers use [`Library::evaluate`], which picks the version in force.
     pub fn evaluate(&self, inspection: &Inspection, options: &EvalOptions) -> Report {
-        eval::evaluate(self, inspection, options)
+        // Evaluation recurses once per condition level; a ruleset loaded
+        // with deep limits is evaluated where the stack is deep enough.
+        // Should no thread start, it is evaluated here, where the default
+        // limits always fit.
+        let run = || eval::evaluate(self, inspection, options);
+        limits::with_stack(self.limits.line_stack(), run).unwrap_or_else(|_| run())
     }
 }
 

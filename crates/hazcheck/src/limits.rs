@@ -204,12 +204,6 @@ pub(crate) fn yaml_stack(depth: usize) -> usize {
     BASE_STACK + depth.min(MAX_NESTING) * YAML_LEVEL
 }
 
-// TODO(#10): `Ruleset::evaluate` (lib.rs), when an application calls it
-// directly rather than through `Library::evaluate` or a batch, still runs on
-// the caller's stack: at the deepest limits that is up to 1.7 MiB in a debug
-// build (0.3 MiB in release). Routing it through `with_stack` too would
-// finish the promise of the module docs.
-
 /// Runs `f` with at least `need` bytes of stack: on the calling thread
 /// when that is sure to be enough, otherwise on a thread of its own. A
 /// panic in `f` is passed on as if `f` had run here. Fails only when the
@@ -323,6 +317,10 @@ mod tests {
                 .unwrap();
             assert_eq!(report.findings.len(), 1);
             assert!(report.to_json().len() > 1000);
+            // The same through one version directly.
+            let direct =
+                library.versions("deep")[0].evaluate(&inspection, &EvalOptions { explain: true });
+            assert_eq!(direct.to_json(), report.to_json());
             // One level more is a located limit error, not an overflow.
             let mut loader = Loader::new(limits.clone());
             loader.add_memory("deeper.yaml", &nested_not(MAX_NESTING));
@@ -338,7 +336,9 @@ mod tests {
             // its item once evaluated, in YAML and in a batch line alike.
             let text = format!("ruleset: deep\ndate: 2025-01-01\nanswers: {{ok: {nested}}}\n");
             let inspection = Inspection::parse(&text, "i.yaml", &mut sources, &limits).unwrap();
-            let report = library.evaluate(&inspection, &EvalOptions::default()).unwrap();
+            let report = library
+                .evaluate(&inspection, &EvalOptions::default())
+                .unwrap();
             assert_eq!(report.input_diagnostics[0].code, crate::Code::AnswerType);
             let line =
                 format!(r#"{{"ruleset":"deep","date":"2025-01-01","answers":{{"ok":{nested}}}}}"#);

@@ -177,12 +177,7 @@ impl Library {
         options: &EvalOptions,
     ) -> Result<Report, SelectError> {
         let rs = self.select(&inspection.ruleset.value, inspection.date.value)?;
-        // Evaluation recurses once per condition level; a ruleset loaded
-        // with deep limits is evaluated where the stack is deep enough.
-        // Should no thread start, it is evaluated here, where the default
-        // limits always fit.
-        let run = || rs.evaluate(inspection, options);
-        Ok(crate::limits::with_stack(rs.limits().line_stack(), run).unwrap_or_else(|_| run()))
+        Ok(rs.evaluate(inspection, options))
     }
 
     /// Adds a compiled version. Used by the loader.
