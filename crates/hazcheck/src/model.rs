@@ -309,6 +309,25 @@ pub struct Include {
     /// its rules only when listed here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<IncludedRule>,
+    /// A further condition for every item of the module to apply in this
+    /// ruleset (such as "only when an operator is inspected"), added to
+    /// each item's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_if: Option<Condition>,
+    /// Further conditions for single items of the module to apply in this
+    /// ruleset, added to the item's own (and to `applies_if` above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<IncludedItem>,
+}
+
+/// A module item with a further applicability condition in one ruleset.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncludedItem {
+    /// The module item's id.
+    pub id: Sp<String>,
+    /// The further condition for it to apply here.
+    pub applies_if: Condition,
 }
 
 /// A module rule taken over by a ruleset, with the ruleset's own basis.
