@@ -395,41 +395,14 @@ fn check_answer<'a>(
         },
         (ItemType::Number, _) => return wrong("a number"),
         (ItemType::Count, _) => return wrong("a whole number"),
-        (ItemType::Choice, Answer::Text(t)) => {
-            match item.options.iter().position(|o| o == t.trim()) {
-                Some(i) => Val::Opt(i),
-                None => {
-                    return Err((
-                        Code::AnswerUnknownOption,
-                        format!(
-                            "item `{}` has no option `{t}`; its options are: {}",
-                            item.id,
-                            item.options.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
+        (ItemType::Choice, Answer::Text(t)) => Val::Opt(option(item, t)?),
         (ItemType::Choice, _) => return wrong("one option id"),
         (ItemType::MultiChoice, Answer::List(list)) => {
             let mut out = Vec::with_capacity(list.len());
             for t in list {
-                match item.options.iter().position(|o| o == t.trim()) {
-                    Some(i) => {
-                        if !out.contains(&i) {
-                            out.push(i);
-                        }
-                    }
-                    None => {
-                        return Err((
-                            Code::AnswerUnknownOption,
-                            format!(
-                                "item `{}` has no option `{t}`; its options are: {}",
-                                item.id,
-                                item.options.join(", ")
-                            ),
-                        ));
-                    }
+                let i = option(item, t)?;
+                if !out.contains(&i) {
+                    out.push(i);
                 }
             }
             Val::Multi(out)
@@ -491,6 +464,23 @@ fn check_answer<'a>(
         }
     }
     Ok(Ans::Val(val))
+}
+
+/// The index of the option an answer names.
+fn option(item: &crate::compile::CItem, t: &str) -> Result<usize, (Code, String)> {
+    item.options
+        .iter()
+        .position(|o| o == t.trim())
+        .ok_or_else(|| {
+            (
+                Code::AnswerUnknownOption,
+                format!(
+                    "item `{}` has no option `{t}`; its options are: {}",
+                    item.id,
+                    item.options.join(", ")
+                ),
+            )
+        })
 }
 
 fn describe(a: &Answer) -> String {
