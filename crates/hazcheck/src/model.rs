@@ -8,6 +8,45 @@
 //!
 //! Identifiers and references are wrapped in [`Sp`] so that every semantic
 //! error can point at the exact text that caused it.
+//!
+//! A compiled ruleset keeps its model ([`crate::Ruleset::model`]), so an app
+//! can list the questions of a checklist and the rules behind it:
+//!
+//! ```
+//! use hazcheck::model::ItemType;
+//! use hazcheck::{Lang, Level, Limits};
+//!
+//! let outcome = hazcheck::builtin::load(Limits::default());
+//! let library = outcome.library.ok_or("the built-in rulesets have errors")?;
+//! let model = library.versions("common-tasks")[0].model();
+//!
+//! let item = model
+//!     .items
+//!     .iter()
+//!     .find(|i| i.id.value == "ct.licence.held")
+//!     .ok_or("no such item")?;
+//! assert_eq!(item.kind.value, ItemType::YesNo);
+//! assert!(item.not_applicable);
+//! assert_eq!(
+//!     item.prompt.get(Lang::En),
+//!     "Does the unit hold the licence (or filing) its business requires?"
+//! );
+//!
+//! let rule = model
+//!     .rules
+//!     .iter()
+//!     .find(|r| r.id.value == "ct.licence-missing")
+//!     .ok_or("no such rule")?;
+//! assert_eq!(rule.level.value, Level::Ordinary);
+//! assert_eq!(rule.basis.document.value, "aj16");
+//!
+//! // Includes are merged, and every id still points at where it was
+//! // written: this rule comes from the shared module.
+//! let file = outcome.sources.get(rule.id.span.file).ok_or("unknown file")?;
+//! assert_eq!(file.name, "builtin:rulesets/shared/common-tasks.yaml");
+//! assert_eq!(file.text.get(rule.id.span.start..rule.id.span.end), Some("ct.licence-missing"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 
@@ -97,7 +136,24 @@ pub struct Text {
 }
 
 impl Text {
-    /// The text in the preferred language, falling back to the other one.
+    /// The text in the preferred language, falling back to the other one,
+    /// and the empty string when neither is given.
+    ///
+    /// ```
+    /// use hazcheck::{Lang, Text};
+    ///
+    /// let title = Text {
+    ///     zh: Some("未设置护栏".to_string()),
+    ///     en: Some("No guardrail".to_string()),
+    /// };
+    /// assert_eq!(title.get(Lang::En), "No guardrail");
+    /// assert_eq!(title.get(Lang::Zh), "未设置护栏");
+    ///
+    /// // A draft in one language is shown in that language.
+    /// let draft = Text { zh: Some("未设置护栏".to_string()), en: None };
+    /// assert_eq!(draft.get(Lang::En), "未设置护栏");
+    /// assert_eq!(Text::default().get(Lang::Zh), "");
+    /// ```
     pub fn get(&self, lang: Lang) -> &str {
         let (first, second) = match lang {
             Lang::Zh => (&self.zh, &self.en),
@@ -107,7 +163,17 @@ impl Text {
     }
 }
 
-/// A display language.
+/// A display language. Chinese is the default, as on the command line.
+///
+/// ```
+/// use hazcheck::{Lang, Verdict};
+///
+/// assert_eq!(Lang::default(), Lang::Zh);
+/// assert_eq!(Verdict::Major.describe(Lang::default()), "存在重大事故隐患");
+/// assert_eq!(Verdict::Major.describe(Lang::En), "major hazard found");
+/// assert_eq!(serde_json::to_string(&Lang::En)?, r#""en""#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -119,6 +185,20 @@ pub enum Lang {
 }
 
 /// The level of a hazard.
+///
+/// Levels are ordered, `Ordinary < Major`, so the most serious level of
+/// several is their maximum. They are written in lower case.
+///
+/// ```
+/// use hazcheck::Level;
+///
+/// let levels = [Level::Ordinary, Level::Major, Level::Ordinary];
+/// assert_eq!(levels.iter().max(), Some(&Level::Major));
+/// assert_eq!(Level::Major.as_str(), "major");
+/// assert_eq!(serde_json::from_str::<Level>(r#""ordinary""#)?, Level::Ordinary);
+/// assert!(serde_json::from_str::<Level>(r#""Major""#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
@@ -413,6 +493,18 @@ pub struct Basis {
 }
 
 /// The type of an item's answer.
+///
+/// ```
+/// use hazcheck::model::ItemType;
+///
+/// assert_eq!(ItemType::MultiChoice.as_str(), "multi_choice");
+/// assert_eq!(serde_json::to_string(&ItemType::YesNo)?, r#""yes_no""#);
+/// // Answers to numbers and counts are exact decimals.
+/// assert!(ItemType::Count.is_numeric());
+/// assert!(ItemType::Number.is_numeric());
+/// assert!(!ItemType::Date.is_numeric());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
@@ -449,7 +541,8 @@ impl ItemType {
         }
     }
 
-    /// Whether answers are numbers.
+    /// Whether answers are numbers: [`ItemType::Number`] and
+    /// [`ItemType::Count`].
     pub fn is_numeric(self) -> bool {
         matches!(self, ItemType::Number | ItemType::Count)
     }
