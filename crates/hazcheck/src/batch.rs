@@ -69,6 +69,9 @@ use crate::report::{Report, Verdict};
 use crate::span::FileId;
 
 /// Evaluates NDJSON lines against a library of rulesets.
+///
+/// A batch keeps nothing from one line to the next, so one batch can be
+/// shared by every thread that evaluates lines (see the module example).
 #[derive(Debug)]
 pub struct Batch<'a> {
     library: &'a Library,

@@ -77,7 +77,7 @@ pub struct Change {
     /// `added`, `removed` or `changed`.
     pub change: &'static str,
     /// The id of what changed (for `meta`, the key: `effective`,
-    /// `deadlines`, `title`, `domain`, `out_of_force`).
+    /// `deadlines`, `title`, `domain`, `out_of_force` or `follow_up`).
     pub id: String,
     /// In a few words: the fields that changed, or for something added or
     /// removed, what it is (a rule's level and basis, an item's type).
@@ -105,7 +105,8 @@ pub struct FieldChange {
 
 /// Compares two versions of one ruleset. Level changes come first, then
 /// rules, items, parameters, sections, event kinds, documents and the
-/// ruleset's own keys (period in force, default deadlines, title, domain).
+/// ruleset's own keys (period in force, default deadlines, title, domain,
+/// the note for dates out of force, follow-up escalation settings).
 ///
 /// ```
 /// use hazcheck::diff::compare;
