@@ -338,7 +338,9 @@ mod tests {
             // its item once evaluated, in YAML and in a batch line alike.
             let text = format!("ruleset: deep\ndate: 2025-01-01\nanswers: {{ok: {nested}}}\n");
             let inspection = Inspection::parse(&text, "i.yaml", &mut sources, &limits).unwrap();
-            let report = library.evaluate(&inspection, &EvalOptions::default()).unwrap();
+            let report = library
+                .evaluate(&inspection, &EvalOptions::default())
+                .unwrap();
             assert_eq!(report.input_diagnostics[0].code, crate::Code::AnswerType);
             let line =
                 format!(r#"{{"ruleset":"deep","date":"2025-01-01","answers":{{"ok":{nested}}}}}"#);
