@@ -153,6 +153,9 @@ impl Text {
     /// let draft = Text { zh: Some("未设置护栏".to_string()), en: None };
     /// assert_eq!(draft.get(Lang::En), "未设置护栏");
     /// assert_eq!(Text::default().get(Lang::Zh), "");
+    ///
+    /// // Chinese is the default language, as on the command line.
+    /// assert_eq!(title.get(Lang::default()), "未设置护栏");
     /// ```
     pub fn get(&self, lang: Lang) -> &str {
         let (first, second) = match lang {
@@ -163,17 +166,7 @@ impl Text {
     }
 }
 
-/// A display language. Chinese is the default, as on the command line.
-///
-/// ```
-/// use hazcheck::{Lang, Verdict};
-///
-/// assert_eq!(Lang::default(), Lang::Zh);
-/// assert_eq!(Verdict::Major.describe(Lang::default()), "存在重大事故隐患");
-/// assert_eq!(Verdict::Major.describe(Lang::En), "major hazard found");
-/// assert_eq!(serde_json::to_string(&Lang::En)?, r#""en""#);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// A display language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -185,20 +178,6 @@ pub enum Lang {
 }
 
 /// The level of a hazard.
-///
-/// Levels are ordered, `Ordinary < Major`, so the most serious level of
-/// several is their maximum. They are written in lower case.
-///
-/// ```
-/// use hazcheck::Level;
-///
-/// let levels = [Level::Ordinary, Level::Major, Level::Ordinary];
-/// assert_eq!(levels.iter().max(), Some(&Level::Major));
-/// assert_eq!(Level::Major.as_str(), "major");
-/// assert_eq!(serde_json::from_str::<Level>(r#""ordinary""#)?, Level::Ordinary);
-/// assert!(serde_json::from_str::<Level>(r#""Major""#).is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
@@ -211,7 +190,20 @@ pub enum Level {
 }
 
 impl Level {
-    /// `ordinary` or `major`.
+    /// `ordinary` or `major`, as rulesets and reports write it.
+    ///
+    /// ```
+    /// use hazcheck::Level;
+    ///
+    /// assert_eq!(Level::Major.as_str(), "major");
+    /// assert_eq!(serde_json::from_str::<Level>(r#""ordinary""#)?, Level::Ordinary);
+    /// assert!(serde_json::from_str::<Level>(r#""Major""#).is_err());
+    ///
+    /// // Levels are ordered, so the most serious of several is the largest.
+    /// let levels = [Level::Ordinary, Level::Major, Level::Ordinary];
+    /// assert_eq!(levels.iter().max(), Some(&Level::Major));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Ordinary => "ordinary",
@@ -493,18 +485,6 @@ pub struct Basis {
 }
 
 /// The type of an item's answer.
-///
-/// ```
-/// use hazcheck::model::ItemType;
-///
-/// assert_eq!(ItemType::MultiChoice.as_str(), "multi_choice");
-/// assert_eq!(serde_json::to_string(&ItemType::YesNo)?, r#""yes_no""#);
-/// // Answers to numbers and counts are exact decimals.
-/// assert!(ItemType::Count.is_numeric());
-/// assert!(ItemType::Number.is_numeric());
-/// assert!(!ItemType::Date.is_numeric());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
@@ -528,6 +508,14 @@ pub enum ItemType {
 
 impl ItemType {
     /// The name used in the YAML format.
+    ///
+    /// ```
+    /// use hazcheck::model::ItemType;
+    ///
+    /// assert_eq!(ItemType::MultiChoice.as_str(), "multi_choice");
+    /// assert_eq!(serde_json::to_string(&ItemType::YesNo)?, r#""yes_no""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ItemType::YesNo => "yes_no",
@@ -542,7 +530,15 @@ impl ItemType {
     }
 
     /// Whether answers are numbers: [`ItemType::Number`] and
-    /// [`ItemType::Count`].
+    /// [`ItemType::Count`]. Their answers are exact decimals.
+    ///
+    /// ```
+    /// use hazcheck::model::ItemType;
+    ///
+    /// assert!(ItemType::Count.is_numeric());
+    /// assert!(ItemType::Number.is_numeric());
+    /// assert!(!ItemType::Date.is_numeric());
+    /// ```
     pub fn is_numeric(self) -> bool {
         matches!(self, ItemType::Number | ItemType::Count)
     }
