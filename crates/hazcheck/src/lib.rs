@@ -47,6 +47,20 @@
 //! assert_eq!(report.findings[0].rule, "no-guard");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The types most apps need are at the top of the crate: [`Loader`] and
+//! [`Library`] (or [`builtin::load`] for the shipped rulesets), [`Inspection`],
+//! [`EvalOptions`], [`Report`] and [`Limits`]. The rest, by task:
+//!
+//! - [`batch`]: many inspections as NDJSON, one record per line;
+//! - [`followup`]: a return visit matched against the previous one;
+//! - [`stats`]: counts over many reports and follow-ups;
+//! - [`testing`]: a ruleset's own test cases and their coverage;
+//! - [`diff`]: what changed between two versions of a ruleset;
+//! - [`schema`]: the JSON Schemas of rulesets, inspections and reports;
+//! - [`decimal`], [`date`], [`eval::Truth`]: the values conditions compare
+//!   and the logic that combines them;
+//! - [`diagnostic`], [`span`]: located, coded problems.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]

@@ -127,7 +127,7 @@ impl Limits {
         }
     }
 
-    /// The YAML reader limits for inspection files.
+    /// The reader limits for inspections, YAML files and JSON lines alike.
     pub fn inspection_parse(&self) -> crate::node::ParseLimits {
         crate::node::ParseLimits {
             max_bytes: self.max_inspection_bytes,
