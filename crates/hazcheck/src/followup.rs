@@ -749,6 +749,25 @@ pub fn assess(
         }
     }
     matches.sort_by(|a, b| a.rule.cmp(&b.rule));
+    // The follow-up's own report says the same as its matches: a hazard
+    // still there at its level keeps the due date it had (unless this
+    // inspection set a new one for its rule), so one visit does not show
+    // two due dates for it. A hazard now at another level (escalated to
+    // major) has the deadline of its new level.
+    let mut report = report;
+    for f in &mut report.findings {
+        if f.deadline_from == Some(DeadlineFrom::InspectionRule) {
+            continue;
+        }
+        if let Some(c) = carried.get(&f.rule)
+            && c.level == f.level
+            && let Some(due) = c.due
+        {
+            f.due = Some(due);
+            f.deadline_days = u32::try_from(c.found.days_until(due)).ok();
+            f.deadline_from = Some(DeadlineFrom::FirstVisit);
+        }
+    }
 
     let escalate: Vec<Escalation> = matches
         .iter()
