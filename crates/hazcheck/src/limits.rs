@@ -146,9 +146,12 @@ const INLINE_STACK: usize = 1 << 20;
 /// Stack for what does not depend on nesting.
 const BASE_STACK: usize = 256 << 10;
 
-/// Stack per nesting level of reading YAML. The reader (serde-saphyr)
-/// takes about 40 KiB per level in a debug build and 5 KiB in a release
-/// build (measured at 256 levels of mappings).
+/// Stack per nesting level of reading YAML. The reader (`node::reader`)
+/// takes about 8 KiB per level in a debug build and under 2 KiB in a
+/// release build (measured at 256 levels of mappings).
+// TODO(#10): these allowances date from the serde-based reader, which took
+// 40 KiB and 5 KiB per level; lowered to fit the measures above, a debug
+// build would read YAML at the default depth on the calling thread.
 const YAML_LEVEL: usize = if cfg!(debug_assertions) {
     48 << 10
 } else {
