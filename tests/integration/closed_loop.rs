@@ -126,6 +126,22 @@ fn three_visits_of_one_site() {
     assert_eq!(v2["matches"][1]["due"], "2025-03-06");
     assert_eq!(edge["due"], "2025-04-16");
     assert_eq!(edge["deadline_from"], "ruleset");
+    // A hazard still there at its level shows, in the visit's own report,
+    // the due date it had: the same as its match.
+    let nets = v2["report"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "ord.nets")
+        .expect("nets finding");
+    let nets_match = v2["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .find(|m| m["rule"] == "ord.nets")
+        .expect("nets match");
+    assert_eq!(nets["due"], nets_match["due"]);
+    assert_eq!(nets["deadline_from"], "first_visit");
     // The settings used: the defaults, since site-safety has no
     // `follow_up` section.
     assert_eq!(

@@ -11,6 +11,50 @@
 //! [`Batch::evaluate`] turns one line into one record without touching
 //! shared state, so callers can evaluate lines on as many threads as they
 //! like and keep the input order by collecting in order.
+//!
+//! ```
+//! use hazcheck::batch::{Batch, LineReader};
+//! use hazcheck::{EvalOptions, Limits, Verdict};
+//!
+//! let library = hazcheck::builtin::load(Limits::default())
+//!     .library
+//!     .ok_or("the built-in rulesets have errors")?;
+//! let batch = Batch::new(&library, Limits::default(), EvalOptions::default());
+//! let input = [
+//!     r#"{"ruleset":"common-tasks","date":"2025-03-10","answers":{"ct.plan.exists":false}}"#,
+//!     r#"{"ruleset":"common-tasks","date":"2025-03-10","answers":{"ct.plan.exists":true}}"#,
+//!     r#"{"ruleset":"common-tasks","date":"2025-03-11","answers":{"ct.exits.clear":false}}"#,
+//! ]
+//! .join("\n");
+//!
+//! // Read the lines, evaluate them on two threads, keep the input order.
+//! let lines = LineReader::new(input.as_bytes(), batch.limits().max_inspection_bytes)
+//!     .collect::<Result<Vec<_>, _>>()?;
+//! let records = std::thread::scope(|scope| {
+//!     let workers: Vec<_> = lines
+//!         .chunks(2)
+//!         .map(|chunk| {
+//!             let batch = &batch;
+//!             scope.spawn(move || {
+//!                 chunk.iter().map(|(n, line)| batch.evaluate(*n, line)).collect::<Vec<_>>()
+//!             })
+//!         })
+//!         .collect();
+//!     let mut records = Vec::new();
+//!     for worker in workers {
+//!         records.extend(worker.join().map_err(|_| "a worker panicked")?);
+//!     }
+//!     Ok::<_, &str>(records)
+//! })?;
+//!
+//! let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+//! assert_eq!(lines, [1, 2, 3]);
+//! let verdicts: Vec<_> = records.iter().map(|r| r.verdict()).collect();
+//! let (ordinary, incomplete) = (Some(Verdict::Ordinary), Some(Verdict::Incomplete));
+//! assert_eq!(verdicts, [ordinary, incomplete, ordinary]);
+//! assert!(records[2].to_json_line().starts_with(r#"{"line":3,"report":{"#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::io::{self, BufRead};
 
@@ -25,6 +69,9 @@ use crate::report::{Report, Verdict};
 use crate::span::FileId;
 
 /// Evaluates NDJSON lines against a library of rulesets.
+///
+/// A batch keeps nothing from one line to the next, so one batch can be
+/// shared by every thread that evaluates lines (see the module example).
 #[derive(Debug)]
 pub struct Batch<'a> {
     library: &'a Library,
@@ -104,6 +151,21 @@ impl<'a> Batch<'a> {
     /// evaluation of each line is guarded, and a line whose evaluation
     /// panicked gets one `E0001` error whose message starts with
     /// `internal error`, so that the other lines of a batch are not lost.
+    ///
+    /// ```
+    /// use hazcheck::batch::{Batch, Line, Outcome};
+    /// use hazcheck::{Code, EvalOptions, Library, Limits};
+    ///
+    /// let library = Library::default();
+    /// let batch = Batch::new(&library, Limits::default(), EvalOptions::default());
+    /// let record = batch.evaluate(7, &Line::TooLong { len: 5_000_000 });
+    /// assert_eq!(record.line, 7);
+    /// let Outcome::Errors(errors) = &record.outcome else {
+    ///     return Err("a line that was not kept cannot give a report".into());
+    /// };
+    /// assert_eq!((errors[0].code, errors[0].line, errors[0].column), (Code::LimitExceeded, 7, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate(&self, number: u64, line: &Line) -> Record {
         let guarded = || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.outcome(number, line)))
@@ -140,6 +202,40 @@ impl<'a> Batch<'a> {
 
     /// Evaluates every line of `input` in order, on the calling thread.
     /// Reading from memory cannot fail, so there is one record per line.
+    ///
+    /// ```
+    /// use hazcheck::batch::{Batch, Outcome};
+    /// use hazcheck::{Code, EvalOptions, Limits, Verdict};
+    ///
+    /// let library = hazcheck::builtin::load(Limits::default())
+    ///     .library
+    ///     .ok_or("the built-in rulesets have errors")?;
+    /// let batch = Batch::new(&library, Limits::default(), EvalOptions::default());
+    /// let input = concat!(
+    ///     r#"{"ruleset":"common-tasks","date":"2025-03-10","answers":{"ct.licence.held":false}}"#,
+    ///     "\n",
+    ///     r#"{"ruleset":"common-tasks","date":"2025-03-10","answers":{"#,
+    ///     "\n",
+    ///     "\n",
+    ///     r#"{"ruleset":"no-such-list","date":"2025-03-10"}"#,
+    ///     "\n",
+    /// );
+    /// let records = batch.evaluate_all(input.as_bytes());
+    ///
+    /// // One record per line, numbered like the input, bad lines included.
+    /// let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+    /// assert_eq!(lines, [1, 2, 3, 4]);
+    /// assert_eq!(records[0].verdict(), Some(Verdict::Ordinary));
+    /// let code = |i: usize| match &records[i].outcome {
+    ///     Outcome::Errors(errors) => Some(errors[0].code),
+    ///     Outcome::Report(_) => None,
+    /// };
+    /// assert_eq!(code(1), Some(Code::Syntax)); // cut off
+    /// assert_eq!(code(2), Some(Code::Syntax)); // empty
+    /// assert_eq!(code(3), Some(Code::UnknownRuleset));
+    /// assert!(records[3].to_json_line().starts_with(r#"{"line":4,"errors":[{"code":"E0507""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate_all(&self, input: &[u8]) -> Vec<Record> {
         LineReader::new(input, self.limits.max_inspection_bytes)
             .filter_map(Result::ok)
@@ -285,6 +381,25 @@ impl Record {
 /// An [`io::ErrorKind::Interrupted`] error of the reader is passed on
 /// rather than retried, so that a caller can look at a pending stop
 /// request; calling [`LineReader::next`] again resumes where it was.
+///
+/// ```
+/// use hazcheck::batch::{Line, LineReader};
+///
+/// // The first line is exactly at the limit of 8 bytes: the `\r` of its
+/// // line ending does not count.
+/// let input = "{\"a\": 1}\r\n0123456789\n\nlast";
+/// let lines = LineReader::new(input.as_bytes(), 8).collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(
+///     lines,
+///     [
+///         (1, Line::Bytes(b"{\"a\": 1}".to_vec())),
+///         (2, Line::TooLong { len: 10 }),
+///         (3, Line::Bytes(Vec::new())),
+///         (4, Line::Bytes(b"last".to_vec())),
+///     ]
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct LineReader<R> {
     reader: R,

@@ -6,6 +6,19 @@
 //! arithmetic on the proleptic Gregorian calendar for years 1 to 9999, with no
 //! time zones and no clock: the inspection date is always an input, so the
 //! same inspection evaluates the same way on any machine and any day.
+//!
+//! ```
+//! use hazcheck::Date;
+//!
+//! // A drill held on 2025-02-28 is "older than one month" once one month
+//! // after it, 2025-03-28, is before the inspection date.
+//! let drill = Date::parse("2025-02-28")?;
+//! let one_month_on = drill.add_months(1).ok_or("out of range")?;
+//! assert_eq!(one_month_on, Date::parse("2025-03-28")?);
+//! assert!(one_month_on < Date::parse("2025-03-29")?);
+//! assert_eq!(drill.days_until(one_month_on), 28);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 use std::fmt;
@@ -170,6 +183,29 @@ impl Date {
     }
 
     /// Parses exactly `YYYY-MM-DD` with ASCII digits, such as `2024-02-29`.
+    ///
+    /// A date that does not exist is refused with the reason, never moved to
+    /// a nearby day.
+    ///
+    /// ```
+    /// use hazcheck::Date;
+    /// use hazcheck::date::DateErrorKind;
+    ///
+    /// let leap_day = Date::parse("2024-02-29")?;
+    /// assert_eq!((leap_day.year(), leap_day.month(), leap_day.day()), (2024, 2, 29));
+    ///
+    /// let error = Date::parse("2023-02-29").unwrap_err();
+    /// assert_eq!(error.kind(), DateErrorKind::NotLeapYear { year: 2023 });
+    /// assert_eq!(error.to_string(), "invalid date `2023-02-29`: 2023 has no February 29");
+    ///
+    /// let kind = |text: &str| Date::parse(text).map_err(|e| e.kind());
+    /// let format = DateErrorKind::Format { expected: "YYYY-MM-DD" };
+    /// assert_eq!(kind("2024-3-1"), Err(format));
+    /// assert_eq!(kind("2024/03/01"), Err(format));
+    /// assert_eq!(kind("２０２４-03-01"), Err(DateErrorKind::FullWidthDigits));
+    /// assert_eq!(kind("2024-13-01"), Err(DateErrorKind::NoSuchMonth { month: 13 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(s: &str) -> Result<Date, DateError> {
         let error = |kind| DateError::new(Subject::Date, s, kind);
         if s.chars().any(is_full_width_digit) {
@@ -223,6 +259,26 @@ impl Date {
     /// to the last day of the month when that month is shorter: 2024-01-31
     /// plus one month is 2024-02-29, and 2023-01-31 plus one month is
     /// 2023-02-28. `None` outside years 1 to 9999.
+    ///
+    /// The day is taken from `self` each time, so adding one month twice
+    /// can end earlier in the month than adding two months at once.
+    ///
+    /// ```
+    /// use hazcheck::Date;
+    ///
+    /// let date = |text: &str| Date::parse(text);
+    /// let jan_31 = date("2024-01-31")?;
+    /// assert_eq!(jan_31.add_months(1), Some(date("2024-02-29")?));
+    /// assert_eq!(date("2023-01-31")?.add_months(1), Some(date("2023-02-28")?));
+    /// assert_eq!(date("2024-03-31")?.add_months(-1), Some(date("2024-02-29")?));
+    ///
+    /// assert_eq!(jan_31.add_months(2), Some(date("2024-03-31")?));
+    /// let twice = jan_31.add_months(1).and_then(|d| d.add_months(1));
+    /// assert_eq!(twice, Some(date("2024-03-29")?));
+    ///
+    /// assert_eq!(date("9999-12-01")?.add_months(1), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_months(self, months: i64) -> Option<Date> {
         let index = i64::from(self.year)
             .checked_mul(12)?
@@ -359,6 +415,31 @@ impl FromStr for MonthDay {
 /// When `from` is later in the year than `to` the window crosses New Year:
 /// 11-01..05-31 is the winter from November to May. When they are equal the
 /// window is that single day, so 02-29..02-29 matches leap days only.
+///
+/// ```
+/// use hazcheck::Date;
+/// use hazcheck::date::{MonthDay, Season};
+///
+/// // A fire-prevention period from November to May.
+/// let fire_period = Season {
+///     from: MonthDay::parse("11-01")?,
+///     to: MonthDay::parse("05-31")?,
+/// };
+/// for inside in ["2024-11-01", "2024-12-31", "2025-01-02", "2025-05-31"] {
+///     assert!(fire_period.contains(Date::parse(inside)?), "{inside}");
+/// }
+/// for outside in ["2025-06-01", "2025-10-31"] {
+///     assert!(!fire_period.contains(Date::parse(outside)?), "{outside}");
+/// }
+///
+/// let leap_day = Season {
+///     from: MonthDay::parse("02-29")?,
+///     to: MonthDay::parse("02-29")?,
+/// };
+/// assert!(leap_day.contains(Date::parse("2024-02-29")?));
+/// assert!(!leap_day.contains(Date::parse("2025-02-28")?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Season {
     /// The first day of the window.
@@ -450,6 +531,33 @@ impl FromStr for TimeOfDay {
 /// `from` is later than `to` the window crosses midnight (22:00..02:00 holds
 /// 23:30 and 01:59 but not 02:00). When they are equal the window is empty,
 /// which is what a zero-length half-open interval means.
+///
+/// ```
+/// use hazcheck::date::{TimeOfDay, TimeWindow};
+///
+/// let at = |text: &str| TimeOfDay::parse(text);
+/// let window = |from: &str, to: &str| -> Result<TimeWindow, hazcheck::date::DateError> {
+///     Ok(TimeWindow { from: at(from)?, to: at(to)? })
+/// };
+///
+/// // Night work from 22:00 to 02:00 crosses midnight.
+/// let night = window("22:00", "02:00")?;
+/// for inside in ["22:00", "23:30", "00:00", "01:59"] {
+///     assert!(night.contains(at(inside)?), "{inside}");
+/// }
+/// for outside in ["02:00", "12:00", "21:59"] {
+///     assert!(!night.contains(at(outside)?), "{outside}");
+/// }
+///
+/// // 14:00 belongs to the second of two back-to-back shifts only.
+/// let (early, late) = (window("06:00", "14:00")?, window("14:00", "22:00")?);
+/// assert!(!early.contains(at("14:00")?));
+/// assert!(late.contains(at("14:00")?));
+///
+/// // Equal ends: empty.
+/// assert!(!window("08:00", "08:00")?.contains(at("08:00")?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimeWindow {
     /// The first minute inside the window.

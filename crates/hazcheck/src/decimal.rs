@@ -6,6 +6,32 @@
 //! engine compares or multiplies is a [`Decimal`]: an integer mantissa with a
 //! power-of-ten scale, exact for everything that can be written with at most
 //! 30 significant digits and 28 decimal places.
+//!
+//! ```
+//! use hazcheck::Decimal;
+//!
+//! // An oxygen reading of 19.5 % is on the lower limit of 19.5 %, however
+//! // either is written.
+//! let limit = Decimal::parse("19.5")?;
+//! assert_eq!(Decimal::parse("19.50")?, limit);
+//! assert_eq!(Decimal::parse("1.95e1")?, limit);
+//! assert!(Decimal::parse("19.49")? < limit);
+//!
+//! // 80 % of a 2.5 m code value is exactly 2.0 m: a 2.0 m exit is not
+//! // "less than 80 %".
+//! let eighty_percent = Decimal::parse("0.8")?
+//!     .checked_mul(Decimal::parse("2.5")?)
+//!     .ok_or("out of range")?;
+//! assert_eq!(eighty_percent, Decimal::from_i64(2));
+//! assert!(Decimal::parse("2.0")? >= eighty_percent);
+//! assert!(Decimal::parse("1.99")? < eighty_percent);
+//!
+//! // Where binary floating point misses by a little, decimals do not.
+//! assert_ne!(0.8_f64 * 1.1, 0.88);
+//! let product = Decimal::parse("0.8")?.checked_mul(Decimal::parse("1.1")?);
+//! assert_eq!(product, Some(Decimal::parse("0.88")?));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -84,6 +110,16 @@ impl Decimal {
     /// Returns `None` for NaN, infinities and values that need more than 30
     /// significant digits or more than 28 decimal places (such as `1e300` or
     /// `1e-40`).
+    ///
+    /// ```
+    /// use hazcheck::Decimal;
+    ///
+    /// assert_eq!(Decimal::from_f64(0.1), Some(Decimal::parse("0.1")?));
+    /// assert_eq!(Decimal::from_f64(19.5), Some(Decimal::parse("19.5")?));
+    /// assert_eq!(Decimal::from_f64(f64::NAN), None);
+    /// assert_eq!(Decimal::from_f64(1e300), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_f64(v: f64) -> Option<Decimal> {
         if !v.is_finite() {
             return None;
@@ -98,7 +134,31 @@ impl Decimal {
     ///
     /// A fraction needs digits on both sides of the point (`.5` and `5.` are
     /// rejected), and whitespace, thousands separators, `NaN`, `inf` and
-    /// full-width digits are not accepted.
+    /// full-width digits are not accepted. The value is exact: trailing
+    /// zeros and exponents do not change it.
+    ///
+    /// ```
+    /// use hazcheck::Decimal;
+    /// use hazcheck::decimal::DecimalErrorKind;
+    ///
+    /// assert_eq!(Decimal::parse("-12.50")?.to_string(), "-12.5");
+    /// assert_eq!(Decimal::parse("2.5E-2")?.to_string(), "0.025");
+    /// assert_eq!(Decimal::parse("1e3")?, Decimal::from_i64(1000));
+    ///
+    /// let kind = |text: &str| Decimal::parse(text).map_err(|e| e.kind());
+    /// assert_eq!(kind(" 6.2"), Err(DecimalErrorKind::Whitespace));
+    /// assert_eq!(kind(".5"), Err(DecimalErrorKind::Syntax));
+    /// assert_eq!(kind("1,000"), Err(DecimalErrorKind::Syntax));
+    /// assert_eq!(kind("１２"), Err(DecimalErrorKind::FullWidthDigits));
+    /// assert_eq!(kind("1e-29"), Err(DecimalErrorKind::TooManyDecimals));
+    ///
+    /// let error = Decimal::parse("6.2 m").unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "invalid number `6.2 m`: whitespace is not allowed in a number"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(s: &str) -> Result<Decimal, DecimalError> {
         parse_decimal(s).map_err(|kind| DecimalError {
             input: s.to_owned(),
@@ -127,7 +187,22 @@ impl Decimal {
     }
 
     /// The exact product, or `None` when it needs more than 30 significant
-    /// digits or more than 28 decimal places.
+    /// digits or more than 28 decimal places. Nothing is rounded: a product
+    /// that does not fit is refused, and evaluation makes a comparison
+    /// with it unknown rather than deciding it on a rounded value.
+    ///
+    /// ```
+    /// use hazcheck::Decimal;
+    ///
+    /// let factor = Decimal::parse("0.75")?;
+    /// let required = Decimal::parse("8.8")?;
+    /// assert_eq!(factor.checked_mul(required), Some(Decimal::parse("6.6")?));
+    ///
+    /// // 10^29 has 30 digits; ten times it has 31.
+    /// let big = Decimal::parse("1e29")?;
+    /// assert_eq!(big.checked_mul(Decimal::from_i64(10)), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
         if self.mantissa == 0 || other.mantissa == 0 {
             return Some(Decimal::ZERO);

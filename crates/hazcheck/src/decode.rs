@@ -654,8 +654,28 @@ fn include(dec: &mut Decoder, node: &Node) -> Option<Include> {
     let rules = dec
         .opt(&mut m, "rules", |d, n| d.list(n, included_rule))
         .unwrap_or_default();
-    m.finish(dec, &["path", "rules"]);
-    Some(Include { path: path?, rules })
+    let applies_if = dec.opt(&mut m, "applies_if", condition);
+    let items = dec
+        .opt(&mut m, "items", |d, n| {
+            d.list(n, |d, n| {
+                let mut m = d.map(n, "an included item (`id`, `applies_if`)")?;
+                let id = d.req(&mut m, "id", |d, n| d.ident(n));
+                let applies_if = d.req(&mut m, "applies_if", condition);
+                m.finish(d, &["id", "applies_if"]);
+                Some(IncludedItem {
+                    id: id?,
+                    applies_if: applies_if?,
+                })
+            })
+        })
+        .unwrap_or_default();
+    m.finish(dec, &["path", "rules", "applies_if", "items"]);
+    Some(Include {
+        path: path?,
+        rules,
+        applies_if,
+        items,
+    })
 }
 
 fn included_rule(dec: &mut Decoder, node: &Node) -> Option<IncludedRule> {

@@ -4,6 +4,26 @@
 //! A [`Diagnostic`] is plain data. The library never prints; the command line
 //! renders diagnostics as rustc-style snippets, JSON, SARIF or JUnit. Every
 //! diagnostic carries a stable [`Code`] documented in `docs/diagnostics.md`.
+//!
+//! ```
+//! use hazcheck::{Code, Inspection, Limits, Severity, SourceMap};
+//!
+//! let mut sources = SourceMap::new();
+//! let text = "ruleset: construction\ndate: 2025-02-30\n";
+//! let errors = Inspection::parse(text, "site-7.yaml", &mut sources, &Limits::default())
+//!     .unwrap_err();
+//! let error = &errors[0];
+//! assert_eq!(error.code, Code::InvalidDate);
+//! assert_eq!(error.severity, Severity::Error);
+//! assert_eq!((error.span.line, error.span.column), (2, 7));
+//!
+//! // The record is what JSON output shows, with the file name resolved.
+//! let record = error.to_record(&sources);
+//! assert_eq!(record.file, "site-7.yaml");
+//! assert_eq!((record.code.as_str(), record.name), ("E0307", "invalid-date"));
+//! assert_eq!((record.line, record.column), (2, 7));
+//! assert_eq!(text.get(record.start..record.end), Some("2025-02-30"));
+//! ```
 
 use serde::Serialize;
 
@@ -23,6 +43,26 @@ macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, $slug:literal, $sev:ident; )*) => {
         /// The stable code of a diagnostic. Codes never change meaning; a
         /// retired code is never reused.
+        ///
+        /// ```
+        /// use hazcheck::{Code, Severity};
+        ///
+        /// assert_eq!(Code::UnknownItem.as_str(), "E0202");
+        /// assert_eq!(Code::UnknownItem.slug(), "unknown-item");
+        /// assert_eq!(Code::UnknownItem.severity(), Severity::Error);
+        /// // W codes are warnings: `hazcheck check --deny-warnings` fails on them.
+        /// assert_eq!(Code::UnusedItem.as_str(), "W0401");
+        /// assert_eq!(Code::UnusedItem.severity(), Severity::Warning);
+        ///
+        /// // Codes and names are unique.
+        /// let mut codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        /// let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.slug()).collect();
+        /// codes.sort_unstable();
+        /// codes.dedup();
+        /// names.sort_unstable();
+        /// names.dedup();
+        /// assert_eq!((codes.len(), names.len()), (Code::ALL.len(), Code::ALL.len()));
+        /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Code {
@@ -165,6 +205,32 @@ pub struct Label {
 }
 
 /// One problem, located in a file.
+///
+/// The library builds diagnostics with [`Diagnostic::new`] and the `with_`
+/// methods; an app reads them, or turns them into records for JSON.
+///
+/// ```
+/// use hazcheck::{Code, Diagnostic, SourceMap, Span};
+///
+/// let mut sources = SourceMap::new();
+/// let text = "rules:\n  - when: {item: guard.presnt, is: false}\n";
+/// let file = sources.add("guard.yaml", text);
+/// let start = text.find("guard.presnt").ok_or("not found")?;
+/// let end = start + "guard.presnt".len();
+/// let (line, column) = sources.line_col(file, start);
+/// let span = Span { file, start, end, line, column };
+///
+/// let diagnostic = Diagnostic::new(Code::UnknownItem, span, "unknown item `guard.presnt`")
+///     .with_label("no item has this id")
+///     .with_help("did you mean `guard.present`?");
+/// assert!(diagnostic.is_error());
+/// assert_eq!((diagnostic.span.line, diagnostic.span.column), (2, 18));
+///
+/// let record = diagnostic.to_record(&sources);
+/// assert_eq!(record.help.as_deref(), Some("did you mean `guard.present`?"));
+/// assert_eq!(serde_json::to_value(&record)?["code"], "E0202");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The stable code.

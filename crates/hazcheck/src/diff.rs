@@ -77,7 +77,7 @@ pub struct Change {
     /// `added`, `removed` or `changed`.
     pub change: &'static str,
     /// The id of what changed (for `meta`, the key: `effective`,
-    /// `deadlines`, `title`, `domain`, `out_of_force`).
+    /// `deadlines`, `title`, `domain`, `out_of_force` or `follow_up`).
     pub id: String,
     /// In a few words: the fields that changed, or for something added or
     /// removed, what it is (a rule's level and basis, an item's type).
@@ -105,7 +105,35 @@ pub struct FieldChange {
 
 /// Compares two versions of one ruleset. Level changes come first, then
 /// rules, items, parameters, sections, event kinds, documents and the
-/// ruleset's own keys (period in force, default deadlines, title, domain).
+/// ruleset's own keys (period in force, default deadlines, title, domain,
+/// the note for dates out of force, follow-up escalation settings).
+///
+/// ```
+/// use hazcheck::diff::compare;
+/// use hazcheck::{Level, Limits};
+///
+/// let library = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// let old = library.versions("common-tasks")[0].model();
+/// let mut new = old.clone();
+/// for rule in &mut new.rules {
+///     match rule.id.value.as_str() {
+///         "ct.licence-missing" => rule.guidance = None,
+///         "ct.exits-blocked" => rule.level.value = Level::Major,
+///         _ => {}
+///     }
+/// }
+///
+/// let changes = compare(old, &new);
+/// // The level change comes first, although its rule comes later.
+/// let summary: Vec<_> = changes.iter().map(|c| (c.kind, c.id.as_str())).collect();
+/// assert_eq!(summary, [("level", "ct.exits-blocked"), ("rule", "ct.licence-missing")]);
+/// assert_eq!(changes[0].detail, "ordinary → major");
+/// let guidance = &changes[1].fields[0];
+/// assert_eq!((guidance.field, guidance.new.as_str()), ("guidance", "none"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn compare(old: &RulesetFile, new: &RulesetFile) -> Vec<Change> {
     let mut out = Vec::new();
     for r in &new.rules {
@@ -508,6 +536,58 @@ pub struct Skipped {
 /// rule outcomes change. Inspections of a ruleset neither side compares are
 /// skipped with the reason; those whose date no version covers on a side
 /// are listed as uncovered.
+///
+/// ```
+/// use hazcheck::diff::{Side, corpus};
+/// use hazcheck::{Inspection, Limits, Loader, SourceMap, Verdict};
+///
+/// // The old side: the shipped rulesets. The new side: the common task
+/// // list with a blocked escape exit made a major hazard.
+/// let old = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// let mut loader = Loader::new(Limits::default());
+/// for path in ["rulesets/common-tasks/2021.yaml", "rulesets/shared/common-tasks.yaml"] {
+///     let text = hazcheck::builtin::file(path).ok_or("no such file")?;
+///     let edited: Vec<String> = text
+///         .lines()
+///         .map(|line| {
+///             if line.contains("{id: ct.exits-blocked,") {
+///                 line.replace("level: ordinary", "level: major")
+///             } else {
+///                 line.to_string()
+///             }
+///         })
+///         .collect();
+///     loader.add_memory(path, &edited.join("\n"));
+/// }
+/// let new = loader.load().library.ok_or("the changed ruleset has errors")?;
+///
+/// let mut sources = SourceMap::new();
+/// let mut inspections = Vec::new();
+/// for (name, text) in [
+///     ("exits.yaml", "ruleset: common-tasks\ndate: 2025-03-10\nanswers: {ct.exits.clear: no}\n"),
+///     ("plan.yaml", "ruleset: common-tasks\ndate: 2025-03-10\nanswers: {ct.plan.exists: no}\n"),
+///     ("fire.yaml", "ruleset: forest-fire\ndate: 2025-03-10\n"),
+/// ] {
+///     let inspection = Inspection::parse(text, name, &mut sources, &Limits::default())
+///         .map_err(|d| format!("{} problems", d.len()))?;
+///     inspections.push((name.to_string(), inspection));
+/// }
+///
+/// let old_side = Side::one(&old, "common-tasks");
+/// let diff = corpus(&old_side, &Side::all(&new), &inspections);
+/// assert_eq!((diff.inspections, diff.evaluated), (3, 2));
+/// assert_eq!(diff.changed.len(), 1);
+/// let change = &diff.changed[0];
+/// assert_eq!(change.inspection, "exits.yaml");
+/// assert_eq!((change.old_verdict, change.new_verdict), (Verdict::Ordinary, Verdict::Major));
+/// assert_eq!(change.rules[0].rule, "ct.exits-blocked");
+/// assert_eq!((change.rules[0].old.as_str(), change.rules[0].new.as_str()), ("ordinary", "major"));
+/// // An inspection of a ruleset that is not compared is skipped, with the reason.
+/// assert_eq!(diff.skipped[0].inspection, "fire.yaml");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn corpus(old: &Side<'_>, new: &Side<'_>, inspections: &[(String, Inspection)]) -> CorpusDiff {
     let opts = EvalOptions::default();
     let pairs = pairs(old, new);

@@ -7,6 +7,40 @@
 //! missing, or does not apply because an answer says "not applicable".
 //! Unknown follows Kleene's rules, so a rule still fires when an unrelated
 //! answer is missing; "not applicable" is never read as "no".
+//!
+//! ```
+//! use hazcheck::{EvalOptions, Inspection, Limits, Report, SourceMap, Verdict};
+//!
+//! let library = hazcheck::builtin::load(Limits::default())
+//!     .library
+//!     .ok_or("the built-in rulesets have errors")?;
+//! let mut sources = SourceMap::new();
+//! let mut evaluate = |answers: &str| -> Result<Report, Box<dyn std::error::Error>> {
+//!     let text = format!("ruleset: common-tasks\ndate: 2025-03-10\nanswers: {answers}\n");
+//!     let inspection = Inspection::parse(&text, "inspection.yaml", &mut sources, &Limits::default())
+//!         .map_err(|d| format!("{} problems", d.len()))?;
+//!     Ok(library.evaluate(&inspection, &EvalOptions::default())?)
+//! };
+//!
+//! // One question answered "no": its rule fires although the others are
+//! // missing, and those are undetermined, not passed.
+//! let report = evaluate("{ct.licence.held: no}")?;
+//! assert_eq!(report.verdict, Verdict::Ordinary);
+//! assert_eq!(report.findings[0].rule, "ct.licence-missing");
+//! assert!(!report.complete);
+//! assert!(report.undetermined.iter().any(|u| u.rule == "ct.no-plan"));
+//!
+//! // A business that needs no licence answers "n/a": no finding, and the
+//! // licence's validity no longer applies either.
+//! let report = evaluate("{ct.licence.held: n/a}")?;
+//! assert!(report.findings.is_empty());
+//! assert!(!report.undetermined.iter().any(|u| u.rule.starts_with("ct.licence")));
+//! assert_eq!(report.verdict, Verdict::Incomplete);
+//!
+//! // The same inspection always gives the same report.
+//! assert_eq!(evaluate("{ct.licence.held: n/a}")?, report);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use rhai::{Dynamic, Scope};
 
@@ -47,7 +81,20 @@ impl Truth {
     }
 
     /// `all` of a list: false wins; then not-applicable (it cannot fire);
-    /// then unknown; true only when every member is true.
+    /// then unknown; true only when every member is true, so an empty
+    /// list is true.
+    ///
+    /// ```
+    /// use hazcheck::Truth::{self, False, NotApplicable, True, Unknown};
+    ///
+    /// // A missing answer does not matter once another member is false.
+    /// assert_eq!(Truth::all([Unknown, False]), False);
+    /// assert_eq!(Truth::all([True, Unknown]), Unknown);
+    /// // No answer could make it true when a member does not apply.
+    /// assert_eq!(Truth::all([NotApplicable, Unknown]), NotApplicable);
+    /// assert_eq!(Truth::all([True, True]), True);
+    /// assert_eq!(Truth::all([]), True);
+    /// ```
     pub fn all(values: impl IntoIterator<Item = Truth>) -> Truth {
         let (mut na, mut unknown) = (false, false);
         for v in values {
@@ -68,7 +115,26 @@ impl Truth {
     }
 
     /// `any` of a list: true wins; then unknown; then false; not-applicable
-    /// only when every member is.
+    /// only when every member is. An empty list is false.
+    ///
+    /// ```
+    /// use hazcheck::Truth::{self, False, NotApplicable, True, Unknown};
+    ///
+    /// // One true member decides, whatever is missing.
+    /// assert_eq!(Truth::any([Unknown, True]), True);
+    /// assert_eq!(Truth::any([False, Unknown]), Unknown);
+    /// // Members that do not apply are left out while another is decided.
+    /// assert_eq!(Truth::any([NotApplicable, False]), False);
+    /// assert_eq!(Truth::any([NotApplicable, NotApplicable]), NotApplicable);
+    /// assert_eq!(Truth::any([]), False);
+    ///
+    /// // De Morgan's law holds for the three Kleene values.
+    /// for a in [True, False, Unknown] {
+    ///     for b in [True, False, Unknown] {
+    ///         assert_eq!(Truth::any([a, b]).negate(), Truth::all([a.negate(), b.negate()]));
+    ///     }
+    /// }
+    /// ```
     pub fn any(values: impl IntoIterator<Item = Truth>) -> Truth {
         let (mut unknown, mut fals, mut empty) = (false, false, true);
         for v in values {
@@ -121,6 +187,38 @@ enum Val<'r> {
 }
 
 /// Options for one evaluation.
+///
+/// The default leaves out the explanations, which are as large as the
+/// ruleset; ask for them to show an auditor why each rule came out as it
+/// did (`hazcheck eval --explain`).
+///
+/// ```
+/// use hazcheck::{EvalOptions, Inspection, Limits, SourceMap};
+///
+/// let library = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// let text = "ruleset: common-tasks\ndate: 2025-03-10\nanswers: {ct.licence.held: no}\n";
+/// let inspection = Inspection::parse(text, "inspection.yaml", &mut SourceMap::new(), &Limits::default())
+///     .map_err(|d| format!("{} problems", d.len()))?;
+///
+/// let plain = library.evaluate(&inspection, &EvalOptions::default())?;
+/// assert!(plain.explanations.is_none());
+///
+/// let explained = library.evaluate(&inspection, &EvalOptions { explain: true })?;
+/// let explanations = explained.explanations.as_deref().unwrap_or_default();
+/// assert_eq!(explanations.len(), explained.counts.rules);
+/// let licence = explanations
+///     .iter()
+///     .find(|e| e.rule == "ct.licence-missing")
+///     .ok_or("no explanation")?;
+/// assert_eq!(licence.outcome, "fired");
+/// assert_eq!(licence.when.condition, "ct.licence.held is no");
+/// assert_eq!(licence.when.value, "true");
+/// // The rest of the report is the same.
+/// assert_eq!(explained.findings, plain.findings);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct EvalOptions {
     /// Include the evaluated condition tree of every rule.
@@ -395,41 +493,14 @@ fn check_answer<'a>(
         },
         (ItemType::Number, _) => return wrong("a number"),
         (ItemType::Count, _) => return wrong("a whole number"),
-        (ItemType::Choice, Answer::Text(t)) => {
-            match item.options.iter().position(|o| o == t.trim()) {
-                Some(i) => Val::Opt(i),
-                None => {
-                    return Err((
-                        Code::AnswerUnknownOption,
-                        format!(
-                            "item `{}` has no option `{t}`; its options are: {}",
-                            item.id,
-                            item.options.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
+        (ItemType::Choice, Answer::Text(t)) => Val::Opt(option(item, t)?),
         (ItemType::Choice, _) => return wrong("one option id"),
         (ItemType::MultiChoice, Answer::List(list)) => {
             let mut out = Vec::with_capacity(list.len());
             for t in list {
-                match item.options.iter().position(|o| o == t.trim()) {
-                    Some(i) => {
-                        if !out.contains(&i) {
-                            out.push(i);
-                        }
-                    }
-                    None => {
-                        return Err((
-                            Code::AnswerUnknownOption,
-                            format!(
-                                "item `{}` has no option `{t}`; its options are: {}",
-                                item.id,
-                                item.options.join(", ")
-                            ),
-                        ));
-                    }
+                let i = option(item, t)?;
+                if !out.contains(&i) {
+                    out.push(i);
                 }
             }
             Val::Multi(out)
@@ -491,6 +562,23 @@ fn check_answer<'a>(
         }
     }
     Ok(Ans::Val(val))
+}
+
+/// The index of the option an answer names.
+fn option(item: &crate::compile::CItem, t: &str) -> Result<usize, (Code, String)> {
+    item.options
+        .iter()
+        .position(|o| o == t.trim())
+        .ok_or_else(|| {
+            (
+                Code::AnswerUnknownOption,
+                format!(
+                    "item `{}` has no option `{t}`; its options are: {}",
+                    item.id,
+                    item.options.join(", ")
+                ),
+            )
+        })
 }
 
 fn describe(a: &Answer) -> String {

@@ -19,6 +19,55 @@
 //! its deadline (only a deadline the follow-up inspection sets for its rule
 //! does). A follow-up must come after every visit of the history, so the
 //! same visit is never counted twice.
+//!
+//! ```
+//! use hazcheck::followup::{FollowUpOptions, Previous, Status, follow_up};
+//! use hazcheck::{Date, EvalOptions, Inspection, Limits, SourceMap};
+//!
+//! let library = hazcheck::builtin::load(Limits::default())
+//!     .library
+//!     .ok_or("the built-in rulesets have errors")?;
+//! let mut sources = SourceMap::new();
+//! let mut visit = |date: &str, answers: &str| {
+//!     let text = format!(
+//!         "ruleset: common-tasks\ndate: {date}\nsite: {{id: plant-7}}\n\
+//!          deadlines: {{ordinary: 30}}\nanswers: {answers}\n"
+//!     );
+//!     Inspection::parse(&text, "visit.yaml", &mut sources, &Limits::default())
+//!         .map_err(|d| format!("{} problems", d.len()))
+//! };
+//!
+//! // First visit: no licence, no emergency plan, an escape exit blocked;
+//! // 30 days to fix each, so all are due on 2025-04-09.
+//! let answers = "{ct.licence.held: no, ct.plan.exists: no, ct.exits.clear: no}";
+//! let first = visit("2025-03-10", answers)?;
+//! let report = library.evaluate(&first, &EvalOptions::default())?;
+//! assert_eq!(report.findings.len(), 3);
+//! // The report is stored as JSON and read back at the next visit.
+//! let previous = Previous::from_json(&report.to_json())?;
+//!
+//! // Return visit: the licence was obtained, there is still no plan, and
+//! // nobody checked the exits this time.
+//! let answers = "{ct.licence.held: yes, ct.licence.valid_until: 2026-12-31, \
+//!                ct.licence.in_scope: yes, ct.plan.exists: no}";
+//! let again = visit("2025-04-01", answers)?;
+//! let result = follow_up(&library, &previous, &again, &FollowUpOptions::default())?;
+//! let status = |rule: &str| result.matches.iter().find(|m| m.rule == rule).map(|m| m.status);
+//! assert_eq!(status("ct.licence-missing"), Some(Status::Rectified));
+//! assert_eq!(status("ct.no-plan"), Some(Status::Open));
+//! // Not checked is not rectified.
+//! assert_eq!(status("ct.exits-blocked"), Some(Status::Unverified));
+//! assert_eq!((result.counts.rectified, result.counts.open), (1, 1));
+//! assert_eq!(result.history.len(), 2);
+//!
+//! // The same answers after the due date: the plan is overdue.
+//! let late = visit("2025-04-20", answers)?;
+//! let result = follow_up(&library, &previous, &late, &FollowUpOptions::default())?;
+//! let no_plan = result.matches.iter().find(|m| m.rule == "ct.no-plan").ok_or("no match")?;
+//! assert_eq!(no_plan.status, Status::Overdue);
+//! assert_eq!(no_plan.due, Some(Date::parse("2025-04-09")?));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,6 +123,24 @@ impl Default for EscalationPolicy {
 
 impl EscalationPolicy {
     /// The policy of a ruleset version, with the options' overrides.
+    ///
+    /// ```
+    /// use hazcheck::Limits;
+    /// use hazcheck::followup::{EscalationPolicy, FollowUpOptions};
+    ///
+    /// let library = hazcheck::builtin::load(Limits::default())
+    ///     .library
+    ///     .ok_or("the built-in rulesets have errors")?;
+    /// // This ruleset has no `follow_up` section: the defaults apply.
+    /// let ruleset = &library.versions("common-tasks")[0];
+    /// let policy = EscalationPolicy::of(ruleset, &FollowUpOptions::default());
+    /// assert_eq!(policy, EscalationPolicy { overdue_major: true, repeated_open: 2 });
+    ///
+    /// // An override of 0 acts as 1: escalate at the first follow-up.
+    /// let options = FollowUpOptions { repeated_open: Some(0), ..FollowUpOptions::default() };
+    /// assert_eq!(EscalationPolicy::of(ruleset, &options).repeated_open, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn of(ruleset: &Ruleset, options: &FollowUpOptions) -> EscalationPolicy {
         let default = EscalationPolicy::default();
         let section = ruleset.model().follow_up.as_ref();
@@ -388,6 +455,17 @@ pub enum FollowUpError {
 impl Previous {
     /// Reads a previous visit from JSON text: a report or a follow-up,
     /// told apart by their `format`.
+    ///
+    /// ```
+    /// use hazcheck::followup::{FollowUpError, Previous};
+    ///
+    /// let error = Previous::from_json(r#"{"format": "hazcheck.stats/1"}"#).unwrap_err();
+    /// assert_eq!(error, FollowUpError::UnknownFormat("hazcheck.stats/1".to_string()));
+    ///
+    /// // A report whose fields are missing is refused with the decoder's reason.
+    /// let error = Previous::from_json(r#"{"format": "hazcheck.report/1"}"#).unwrap_err();
+    /// assert!(matches!(error, FollowUpError::Invalid { what: "report", .. }));
+    /// ```
     pub fn from_json(text: &str) -> Result<Previous, FollowUpError> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| FollowUpError::Invalid {
@@ -671,6 +749,25 @@ pub fn assess(
         }
     }
     matches.sort_by(|a, b| a.rule.cmp(&b.rule));
+    // The follow-up's own report says the same as its matches: a hazard
+    // still there at its level keeps the due date it had (unless this
+    // inspection set a new one for its rule), so one visit does not show
+    // two due dates for it. A hazard now at another level (escalated to
+    // major) has the deadline of its new level.
+    let mut report = report;
+    for f in &mut report.findings {
+        if f.deadline_from == Some(DeadlineFrom::InspectionRule) {
+            continue;
+        }
+        if let Some(c) = carried.get(&f.rule)
+            && c.level == f.level
+            && let Some(due) = c.due
+        {
+            f.due = Some(due);
+            f.deadline_days = u32::try_from(c.found.days_until(due)).ok();
+            f.deadline_from = Some(DeadlineFrom::FirstVisit);
+        }
+    }
 
     let escalate: Vec<Escalation> = matches
         .iter()

@@ -56,6 +56,26 @@ fn first_duplicate(entries: &[(Node, Node)]) -> Option<(usize, usize)> {
 /// [`Code::InvalidValue`] for `NaN` and the infinities, and
 /// [`Code::LimitExceeded`] for exceeded limits. Numbers that no `i64` or
 /// finite `f64` holds are kept as [`NodeKind::BadNumber`].
+///
+/// ```
+/// use hazcheck::json::parse_json;
+/// use hazcheck::{Code, FileId, Limits};
+///
+/// let limits = Limits::default().inspection_parse();
+/// let parse = |text: &str| parse_json(text, FileId(0), &limits);
+/// assert!(parse(r#"{"ruleset": "construction", "answers": {"pit.depth": 6.2}}"#).is_ok());
+///
+/// // A repeated key is an error at the repeat, not a silent overwrite.
+/// let error = parse(r#"{"date": "2025-03-10", "date": "2025-03-11"}"#).unwrap_err();
+/// assert_eq!(error.code, Code::Syntax);
+/// assert_eq!((error.span.line, error.span.column), (1, 24));
+///
+/// let code = |text: &str| parse(text).err().map(|d| d.code);
+/// assert_eq!(code("[1, 2,]"), Some(Code::Syntax));
+/// assert_eq!(code(r#"{"a": 1} // note"#), Some(Code::Syntax));
+/// assert_eq!(code(r#"{"a": NaN}"#), Some(Code::InvalidValue));
+/// assert_eq!(code(&"[".repeat(100)), Some(Code::LimitExceeded));
+/// ```
 pub fn parse_json(text: &str, file: FileId, limits: &ParseLimits) -> Result<Node, Diagnostic> {
     if text.len() > limits.max_bytes {
         return Err(Diagnostic::new(

@@ -47,6 +47,20 @@
 //! assert_eq!(report.findings[0].rule, "no-guard");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The types most apps need are at the top of the crate: [`Loader`] and
+//! [`Library`] (or [`builtin::load`] for the shipped rulesets), [`Inspection`],
+//! [`EvalOptions`], [`Report`] and [`Limits`]. The rest, by task:
+//!
+//! - [`batch`]: many inspections as NDJSON, one record per line;
+//! - [`followup`]: a return visit matched against the previous one;
+//! - [`stats`]: counts over many reports and follow-ups;
+//! - [`testing`]: a ruleset's own test cases and their coverage;
+//! - [`diff`]: what changed between two versions of a ruleset;
+//! - [`schema`]: the JSON Schemas of rulesets, inspections and reports;
+//! - [`decimal`], [`date`], [`eval::Truth`]: the values conditions compare
+//!   and the logic that combines them;
+//! - [`diagnostic`], [`span`]: located, coded problems.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -201,7 +215,12 @@ impl Ruleset {
     /// Evaluates an inspection with this version, whatever its date. Most
     /// callers use [`Library::evaluate`], which picks the version in force.
     pub fn evaluate(&self, inspection: &Inspection, options: &EvalOptions) -> Report {
-        eval::evaluate(self, inspection, options)
+        // Evaluation recurses once per condition level; a ruleset loaded
+        // with deep limits is evaluated where the stack is deep enough.
+        // Should no thread start, it is evaluated here, where the default
+        // limits always fit.
+        let run = || eval::evaluate(self, inspection, options);
+        limits::with_stack(self.limits.line_stack(), run).unwrap_or_else(|_| run())
     }
 }
 

@@ -177,12 +177,7 @@ impl Library {
         options: &EvalOptions,
     ) -> Result<Report, SelectError> {
         let rs = self.select(&inspection.ruleset.value, inspection.date.value)?;
-        // Evaluation recurses once per condition level; a ruleset loaded
-        // with deep limits is evaluated where the stack is deep enough.
-        // Should no thread start, it is evaluated here, where the default
-        // limits always fit.
-        let run = || rs.evaluate(inspection, options);
-        Ok(crate::limits::with_stack(rs.limits().line_stack(), run).unwrap_or_else(|_| run()))
+        Ok(rs.evaluate(inspection, options))
     }
 
     /// Adds a compiled version. Used by the loader.
@@ -666,7 +661,27 @@ impl Loader {
             let sub = self.merge(imodel, ifile, &target, area, cache, stack);
             stack.pop();
             let Some(sub) = sub else { continue };
-            let sub = sub.model;
+            let mut sub = sub.model;
+            for wanted in &inc.items {
+                if !sub.items.iter().any(|x| x.id.value == wanted.id.value) {
+                    self.diags.push(Diagnostic::new(
+                        Code::UnknownItem,
+                        wanted.id.span,
+                        format!("`{}` has no item `{}`", inc.path.value, wanted.id.value),
+                    ));
+                }
+            }
+            for x in &mut sub.items {
+                let extra = inc.applies_if.iter().chain(
+                    inc.items
+                        .iter()
+                        .filter(|w| w.id.value == x.id.value)
+                        .map(|w| &w.applies_if),
+                );
+                for c in extra {
+                    x.applies_if = Some(and(x.applies_if.take(), c));
+                }
+            }
             items.extend(sub.items);
             sections.extend(sub.sections);
             parameters.extend(sub.parameters);
@@ -700,14 +715,7 @@ impl Loader {
                         r.also.clear();
                         r.escalate.extend(wanted.escalate.iter().cloned());
                         if let Some(extra) = &wanted.applies_if {
-                            r.applies_if = Some(match r.applies_if.take() {
-                                Some(own) => crate::model::Condition {
-                                    all: Some(vec![own, extra.clone()]),
-                                    at: extra.at,
-                                    ..Default::default()
-                                },
-                                None => extra.clone(),
-                            });
+                            r.applies_if = Some(and(r.applies_if.take(), extra));
                         }
                         if let Some(l) = wanted.level {
                             r.level = Sp::new(l, wanted.id.span);
@@ -741,6 +749,21 @@ impl Loader {
         model.rules = rules;
         model.include = includes;
         Some(Merged { model, file })
+    }
+}
+
+/// A condition and a further one, as one condition.
+fn and(
+    own: Option<crate::model::Condition>,
+    extra: &crate::model::Condition,
+) -> crate::model::Condition {
+    match own {
+        Some(own) => crate::model::Condition {
+            all: Some(vec![own, extra.clone()]),
+            at: extra.at,
+            ..Default::default()
+        },
+        None => extra.clone(),
     }
 }
 
@@ -923,6 +946,72 @@ pub(crate) fn deadlines_of(m: &RulesetFile) -> Deadlines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MODULE: &str = "module: m\ndocuments: [{id: d, title: {zh: 文, en: D}, verified: true}]\n\
+        items:\n  - {id: a, type: yes_no, prompt: {zh: 甲, en: A}}\n  - {id: b, type: yes_no, prompt: {zh: 乙, en: B}}\n";
+
+    fn with_module(include: &str) -> LoadOutcome {
+        let ruleset = format!(
+            "ruleset: r\ntitle: {{zh: 甲, en: A}}\neffective: {{from: 2024-01-01}}\n\
+             documents: [{{id: d, title: {{zh: 文, en: D}}, verified: true}}]\n\
+             include:\n  - {include}\n\
+             items:\n  - id: kind\n    type: choice\n    prompt: {{zh: 类, en: Kind}}\n    options: [{{id: op, label: {{zh: 企, en: Operator}}}}, {{id: gov, label: {{zh: 政, en: Government}}}}]\n\
+             \x20 - {{id: c, type: yes_no, prompt: {{zh: 丙, en: C}}}}\n\
+             rules:\n  - {{id: ra, level: ordinary, basis: {{document: d, clause: \"1\"}}, title: {{zh: 甲, en: A}}, when: {{item: a, is: false}}}}\n\
+             \x20 - {{id: rb, level: ordinary, basis: {{document: d, clause: \"1\"}}, title: {{zh: 乙, en: B}}, when: {{item: b, is: false}}}}\n"
+        );
+        let mut loader = Loader::new(Limits::default());
+        loader.provide_memory("m.yaml", MODULE);
+        loader.add_memory("r.yaml", &ruleset);
+        loader.load()
+    }
+
+    #[test]
+    fn an_include_can_limit_when_module_items_apply() {
+        let out = with_module(
+            "{path: m.yaml, applies_if: {item: kind, eq: op}, items: [{id: b, applies_if: {item: c, is: true}}]}",
+        );
+        assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+        let library = out.library.unwrap();
+        let outcome = |answers: &str| {
+            let text = format!("ruleset: r\ndate: 2025-01-01\nanswers: {answers}\n");
+            let mut sources = SourceMap::new();
+            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+            let r = library
+                .evaluate(&i, &crate::EvalOptions::default())
+                .unwrap();
+            let fired: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+            let not_applicable: Vec<String> = r
+                .input_diagnostics
+                .iter()
+                .filter(|d| d.code == Code::AnswerNotApplicableItem)
+                .map(|d| d.item.clone())
+                .collect();
+            (fired, not_applicable)
+        };
+        // A government: no module question applies, so their answers are
+        // not used.
+        assert_eq!(
+            outcome("{kind: gov, c: yes, a: no, b: no}"),
+            (vec![], vec!["a".into(), "b".into()])
+        );
+        // An operator: `a` applies; `b` only with `c`.
+        assert_eq!(
+            outcome("{kind: op, c: no, a: no, b: no}"),
+            (vec!["ra".into()], vec!["b".into()])
+        );
+        assert_eq!(
+            outcome("{kind: op, c: yes, a: no, b: no}"),
+            (vec!["ra".into(), "rb".into()], vec![])
+        );
+    }
+
+    #[test]
+    fn an_include_naming_an_item_the_module_lacks_is_an_error() {
+        let out = with_module("{path: m.yaml, items: [{id: bb, applies_if: {item: c, is: true}}]}");
+        let codes: Vec<Code> = out.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::UnknownItem], "{:#?}", out.diagnostics);
+    }
 
     #[test]
     fn a_file_reached_twice_is_read_once() {

@@ -8,6 +8,45 @@
 //!
 //! Identifiers and references are wrapped in [`Sp`] so that every semantic
 //! error can point at the exact text that caused it.
+//!
+//! A compiled ruleset keeps its model ([`crate::Ruleset::model`]), so an app
+//! can list the questions of a checklist and the rules behind it:
+//!
+//! ```
+//! use hazcheck::model::ItemType;
+//! use hazcheck::{Lang, Level, Limits};
+//!
+//! let outcome = hazcheck::builtin::load(Limits::default());
+//! let library = outcome.library.ok_or("the built-in rulesets have errors")?;
+//! let model = library.versions("common-tasks")[0].model();
+//!
+//! let item = model
+//!     .items
+//!     .iter()
+//!     .find(|i| i.id.value == "ct.licence.held")
+//!     .ok_or("no such item")?;
+//! assert_eq!(item.kind.value, ItemType::YesNo);
+//! assert!(item.not_applicable);
+//! assert_eq!(
+//!     item.prompt.get(Lang::En),
+//!     "Does the unit hold the licence (or filing) its business requires?"
+//! );
+//!
+//! let rule = model
+//!     .rules
+//!     .iter()
+//!     .find(|r| r.id.value == "ct.licence-missing")
+//!     .ok_or("no such rule")?;
+//! assert_eq!(rule.level.value, Level::Ordinary);
+//! assert_eq!(rule.basis.document.value, "aj16");
+//!
+//! // Includes are merged, and every id still points at where it was
+//! // written: this rule comes from the shared module.
+//! let file = outcome.sources.get(rule.id.span.file).ok_or("unknown file")?;
+//! assert_eq!(file.name, "builtin:rulesets/shared/common-tasks.yaml");
+//! assert_eq!(file.text.get(rule.id.span.start..rule.id.span.end), Some("ct.licence-missing"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 
@@ -97,7 +136,27 @@ pub struct Text {
 }
 
 impl Text {
-    /// The text in the preferred language, falling back to the other one.
+    /// The text in the preferred language, falling back to the other one,
+    /// and the empty string when neither is given.
+    ///
+    /// ```
+    /// use hazcheck::{Lang, Text};
+    ///
+    /// let title = Text {
+    ///     zh: Some("未设置护栏".to_string()),
+    ///     en: Some("No guardrail".to_string()),
+    /// };
+    /// assert_eq!(title.get(Lang::En), "No guardrail");
+    /// assert_eq!(title.get(Lang::Zh), "未设置护栏");
+    ///
+    /// // A draft in one language is shown in that language.
+    /// let draft = Text { zh: Some("未设置护栏".to_string()), en: None };
+    /// assert_eq!(draft.get(Lang::En), "未设置护栏");
+    /// assert_eq!(Text::default().get(Lang::Zh), "");
+    ///
+    /// // Chinese is the default language, as on the command line.
+    /// assert_eq!(title.get(Lang::default()), "未设置护栏");
+    /// ```
     pub fn get(&self, lang: Lang) -> &str {
         let (first, second) = match lang {
             Lang::Zh => (&self.zh, &self.en),
@@ -131,7 +190,20 @@ pub enum Level {
 }
 
 impl Level {
-    /// `ordinary` or `major`.
+    /// `ordinary` or `major`, as rulesets and reports write it.
+    ///
+    /// ```
+    /// use hazcheck::Level;
+    ///
+    /// assert_eq!(Level::Major.as_str(), "major");
+    /// assert_eq!(serde_json::from_str::<Level>(r#""ordinary""#)?, Level::Ordinary);
+    /// assert!(serde_json::from_str::<Level>(r#""Major""#).is_err());
+    ///
+    /// // Levels are ordered, so the most serious of several is the largest.
+    /// let levels = [Level::Ordinary, Level::Major, Level::Ordinary];
+    /// assert_eq!(levels.iter().max(), Some(&Level::Major));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Ordinary => "ordinary",
@@ -309,6 +381,25 @@ pub struct Include {
     /// its rules only when listed here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<IncludedRule>,
+    /// A further condition for every item of the module to apply in this
+    /// ruleset (such as "only when an operator is inspected"), added to
+    /// each item's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_if: Option<Condition>,
+    /// Further conditions for single items of the module to apply in this
+    /// ruleset, added to the item's own (and to `applies_if` above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<IncludedItem>,
+}
+
+/// A module item with a further applicability condition in one ruleset.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncludedItem {
+    /// The module item's id.
+    pub id: Sp<String>,
+    /// The further condition for it to apply here.
+    pub applies_if: Condition,
 }
 
 /// A module rule taken over by a ruleset, with the ruleset's own basis.
@@ -436,6 +527,14 @@ pub enum ItemType {
 
 impl ItemType {
     /// The name used in the YAML format.
+    ///
+    /// ```
+    /// use hazcheck::model::ItemType;
+    ///
+    /// assert_eq!(ItemType::MultiChoice.as_str(), "multi_choice");
+    /// assert_eq!(serde_json::to_string(&ItemType::YesNo)?, r#""yes_no""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ItemType::YesNo => "yes_no",
@@ -449,7 +548,16 @@ impl ItemType {
         }
     }
 
-    /// Whether answers are numbers.
+    /// Whether answers are numbers: [`ItemType::Number`] and
+    /// [`ItemType::Count`]. Their answers are exact decimals.
+    ///
+    /// ```
+    /// use hazcheck::model::ItemType;
+    ///
+    /// assert!(ItemType::Count.is_numeric());
+    /// assert!(ItemType::Number.is_numeric());
+    /// assert!(!ItemType::Date.is_numeric());
+    /// ```
     pub fn is_numeric(self) -> bool {
         matches!(self, ItemType::Number | ItemType::Count)
     }

@@ -257,6 +257,9 @@ pub enum DeadlineFrom {
     InspectionLevel,
     /// The ruleset's `deadlines` for the finding's level.
     Ruleset,
+    /// In a follow-up, a hazard still there keeps the due date of the
+    /// visit that found it (`deadline_days` then counts from that visit).
+    FirstVisit,
 }
 
 /// An exception of a finding that could not be decided.

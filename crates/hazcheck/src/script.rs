@@ -13,10 +13,38 @@
 //! set explicitly, so debug and release builds behave alike; see the sandbox
 //! section of `docs/security.md` for what is allowed and forbidden.
 //!
-//! A script reads answers through variables named after item ids with dots
-//! replaced by underscores (`excavation.depth` is `excavation_depth`). The
+//! A script reads answers through variables named after item ids with `.`
+//! and `-` replaced by `_` (`excavation.depth` is `excavation_depth`). The
 //! items a script reads are found when it is compiled; when one of them is
 //! unanswered the script is not run and the condition is undetermined.
+//!
+//! ```
+//! use hazcheck::{Limits, script};
+//!
+//! let engine = script::engine(&Limits::default());
+//! let items = ["sep.required", "sep.actual", "pit.depth"].map(String::from);
+//! let text = "sep_required - sep_actual > 0.25 * sep_required";
+//! let compiled = script::compile(&engine, text, &items).map_err(|e| e.message)?;
+//! let reads: Vec<&str> = compiled.reads.iter().map(|(_, v)| v.as_str()).collect();
+//! assert_eq!(reads, ["sep_required", "sep_actual"]);
+//!
+//! // Numbers are binary floats in a script: at exactly 75 % of 8.8 m the
+//! // shortfall comes out a little more than a quarter, and the script
+//! // holds where the exact comparison of a declarative condition does not.
+//! let mut scope = rhai::Scope::new();
+//! scope.push("sep_required", 8.8_f64);
+//! scope.push("sep_actual", 6.6_f64);
+//! assert_eq!(script::run(&engine, &compiled, &mut scope), Ok(true));
+//!
+//! // What the sandbox forbids is refused when the script is compiled.
+//! let refused = |text: &str| script::compile(&engine, text, &items).err().map(|e| e.message);
+//! assert_eq!(
+//!     refused("loop { break true }"),
+//!     Some("`loop`: loops are not allowed, a script is one expression".to_string())
+//! );
+//! assert!(refused("timestamp() > 0").is_some_and(|m| m.contains("cannot read the clock")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -58,7 +86,14 @@ const FORBIDDEN_CALLS: &[(&str, &str)] = &[
 /// to fix, even though the rule only ends undetermined.
 pub const INTERNAL_ERROR: &str = "internal error of the script engine";
 
-/// The variable name a script uses for an item id.
+/// The variable name a script uses for an item id: `.` and `-` become `_`.
+///
+/// ```
+/// use hazcheck::script::var_name;
+///
+/// assert_eq!(var_name("excavation.depth"), "excavation_depth");
+/// assert_eq!(var_name("exit-1.width"), "exit_1_width");
+/// ```
 pub fn var_name(item_id: &str) -> String {
     item_id.replace(['.', '-'], "_")
 }

@@ -5,6 +5,22 @@
 //! the one-based line and column of their start, so that a diagnostic can be
 //! rendered with a snippet and also printed as `file:line:column` without
 //! re-reading the file.
+//!
+//! ```
+//! use hazcheck::{Inspection, Limits, SourceMap};
+//!
+//! let mut sources = SourceMap::new();
+//! let text = "ruleset: construction\ndate: 2025-03-10\nanswers:\n  pit.depth: 6.2\n";
+//! let inspection = Inspection::parse(text, "site-7.yaml", &mut sources, &Limits::default())
+//!     .map_err(|d| format!("{} problems", d.len()))?;
+//!
+//! // Each answer remembers where it was written.
+//! let span = inspection.answers.get("pit.depth").ok_or("no answer")?.span;
+//! assert_eq!(sources.name(span.file), "site-7.yaml");
+//! assert_eq!((span.line, span.column), (4, 14));
+//! assert_eq!(text.get(span.start..span.end), Some("6.2"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::sync::Arc;
 
@@ -56,6 +72,22 @@ pub struct SourceFile {
 }
 
 /// The files read during one load, so that diagnostics can show snippets.
+///
+/// ```
+/// use hazcheck::SourceMap;
+///
+/// let mut sources = SourceMap::new();
+/// let file = sources.add("notes.yaml", "title: 护栏\nitem: guard.presnt\n");
+/// assert_eq!(sources.name(file), "notes.yaml");
+/// assert_eq!(sources.find("notes.yaml"), Some(file));
+///
+/// // Columns count characters: 护栏 is two columns and six bytes.
+/// let offset = "title: 护栏".len();
+/// assert_eq!(offset, 13);
+/// assert_eq!(sources.line_col(file, offset), (1, 10));
+/// let offset = "title: 护栏\nitem: ".len();
+/// assert_eq!(sources.line_col(file, offset), (2, 7));
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
@@ -105,8 +137,10 @@ impl SourceMap {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
-    /// Computes the one-based line and column of a byte offset in a file.
-    /// Used for spans that are built from byte offsets alone.
+    /// Computes the one-based line and column of a byte offset in a file,
+    /// the column in characters. Used for spans that are built from byte
+    /// offsets alone. An offset past the end counts as the end of the
+    /// file; a file that is not registered gives `(0, 0)`.
     pub fn line_col(&self, id: FileId, offset: usize) -> (u32, u32) {
         let Some(file) = self.get(id) else {
             return (0, 0);

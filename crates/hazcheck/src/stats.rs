@@ -21,6 +21,46 @@
 //! inspection and per hazard, with site, rule and domain names stored once:
 //! memory grows with the number of inspections and hazards, not with the
 //! size of the reports or files read.
+//!
+//! ```
+//! use hazcheck::stats::{StatsOptions, compute, read_records};
+//! use hazcheck::{EvalOptions, Inspection, Limits, SourceMap};
+//!
+//! let library = hazcheck::builtin::load(Limits::default())
+//!     .library
+//!     .ok_or("the built-in rulesets have errors")?;
+//! let mut sources = SourceMap::new();
+//! let mut report = |site: &str, answers: &str| -> Result<String, Box<dyn std::error::Error>> {
+//!     let text = format!(
+//!         "ruleset: common-tasks\ndate: 2025-03-10\nsite: {site}\n\
+//!          deadlines: {{ordinary: 30}}\nanswers: {answers}\n"
+//!     );
+//!     let inspection = Inspection::parse(&text, "visit.yaml", &mut sources, &Limits::default())
+//!         .map_err(|d| format!("{} problems", d.len()))?;
+//!     Ok(library.evaluate(&inspection, &EvalOptions::default())?.to_json())
+//! };
+//! // Two reports as a stats run reads them: JSON documents one after the other.
+//! let (a, b) = ("{id: a, region: 山东省/济南市/历下区}", "{id: b, region: 山东省/青岛市/市南区}");
+//! let text = [
+//!     report(a, "{ct.licence.held: no, ct.plan.exists: no}")?,
+//!     report(b, "{ct.licence.held: no}")?,
+//! ]
+//! .concat();
+//! let records = read_records(&text)?;
+//! assert_eq!(records.len(), 2);
+//!
+//! let stats = compute(&records, &StatsOptions::default());
+//! assert_eq!(stats.inputs.reports, 2);
+//! let total = &stats.total;
+//! assert_eq!((total.inspections, total.sites, total.hazards), (2, 2, 3));
+//! assert_eq!((total.major, total.ordinary, total.rectified), (0, 3, 0));
+//!
+//! let rule = stats.by_rule.iter().find(|r| r.key == "ct.licence-missing").ok_or("no row")?;
+//! assert_eq!((rule.sites, rule.hazards), (2, 2));
+//! let cities: Vec<&str> = stats.by_city.iter().map(|r| r.key.as_str()).collect();
+//! assert_eq!(cities, ["山东省/济南市", "山东省/青岛市"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Read};
@@ -165,6 +205,33 @@ pub fn read_records_from<R: BufRead>(
 }
 
 /// Options of a statistics run.
+///
+/// ```
+/// use hazcheck::stats::{Record, StatsOptions, compute};
+/// use hazcheck::{Date, EvalOptions, Inspection, Limits, SourceMap};
+///
+/// let library = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// let text = "ruleset: common-tasks\ndate: 2025-03-10\nsite: {id: a}\n\
+///             deadlines: {ordinary: 30}\nanswers: {ct.plan.exists: no}\n";
+/// let mut sources = SourceMap::new();
+/// let inspection = Inspection::parse(text, "visit.yaml", &mut sources, &Limits::default())
+///     .map_err(|d| format!("{} problems", d.len()))?;
+/// let report = library.evaluate(&inspection, &EvalOptions::default())?;
+/// assert_eq!(report.findings[0].due, Some(Date::parse("2025-04-09")?));
+///
+/// let records = [Record::Report(Box::new(report))];
+/// let stats_on = |day: Option<&str>| -> Result<usize, Box<dyn std::error::Error>> {
+///     let as_of = day.map(Date::parse).transpose()?;
+///     Ok(compute(&records, &StatsOptions { as_of }).total.overdue)
+/// };
+/// // By default the latest inspection date, when nothing is overdue yet.
+/// assert_eq!(stats_on(None)?, 0);
+/// assert_eq!(stats_on(Some("2025-04-09"))?, 0);
+/// assert_eq!(stats_on(Some("2025-04-10"))?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct StatsOptions {
     /// The date overdue hazards are counted on; by default the latest
@@ -313,6 +380,42 @@ pub fn compute(records: &[Record], options: &StatsOptions) -> Stats {
 
 /// Accumulates records one at a time, so that large runs need not hold
 /// every report in memory.
+///
+/// A hazard seen again at a follow-up is still one hazard, with the state
+/// of its latest visit:
+///
+/// ```
+/// use hazcheck::followup::{FollowUpOptions, Previous, follow_up};
+/// use hazcheck::stats::{StatsBuilder, StatsOptions};
+/// use hazcheck::{EvalOptions, Inspection, Limits, SourceMap};
+///
+/// let library = hazcheck::builtin::load(Limits::default())
+///     .library
+///     .ok_or("the built-in rulesets have errors")?;
+/// let mut sources = SourceMap::new();
+/// let mut visit = |date: &str, plan: &str| {
+///     let text = format!(
+///         "ruleset: common-tasks\ndate: {date}\nsite: {{id: a}}\n\
+///          answers: {{ct.plan.exists: {plan}}}\n"
+///     );
+///     Inspection::parse(&text, "visit.yaml", &mut sources, &Limits::default())
+///         .map_err(|d| format!("{} problems", d.len()))
+/// };
+/// let first = library.evaluate(&visit("2025-03-10", "no")?, &EvalOptions::default())?;
+/// let previous = Previous::Report(Box::new(first.clone()));
+/// let again = visit("2025-04-01", "yes")?;
+/// let again = follow_up(&library, &previous, &again, &FollowUpOptions::default())?;
+///
+/// let mut builder = StatsBuilder::new();
+/// builder.add_report(&first);
+/// builder.add_follow_up(&again);
+/// let stats = builder.finish(&StatsOptions::default());
+/// let total = &stats.total;
+/// assert_eq!((total.inspections, total.sites, total.hazards), (2, 1, 1));
+/// assert_eq!((total.rectified, total.open), (1, 0));
+/// assert_eq!(total.rectified_percent, Some(100.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct StatsBuilder {
     inputs: Inputs,
@@ -680,6 +783,19 @@ impl StatsBuilder {
 
 /// The province, city and county paths of a region path such as
 /// `山东省/济南市/历下区`; a level the path does not give is [`UNKNOWN`].
+///
+/// ```
+/// use hazcheck::stats::region_levels;
+///
+/// assert_eq!(
+///     region_levels(Some("山东省/济南市/历下区")),
+///     ["山东省", "山东省/济南市", "山东省/济南市/历下区"]
+/// );
+/// // Spaces around the parts are dropped; a county is not given here.
+/// let levels = region_levels(Some(" 山东省 / 济南市 "));
+/// assert_eq!(levels, ["山东省", "山东省/济南市", "-"]);
+/// assert_eq!(region_levels(None), ["-", "-", "-"]);
+/// ```
 pub fn region_levels(region: Option<&str>) -> [String; 3] {
     let parts: Vec<&str> = region
         .unwrap_or_default()
@@ -701,6 +817,18 @@ pub fn month_of(d: Date) -> String {
 
 /// The ISO 8601 week of a date, `YYYY-Www`: weeks start on Monday and
 /// belong to the year of their Thursday.
+///
+/// ```
+/// use hazcheck::Date;
+/// use hazcheck::stats::{month_of, week_of};
+///
+/// // Monday 2024-12-30 starts the first week of 2025.
+/// assert_eq!(week_of(Date::parse("2024-12-30")?), "2025-W01");
+/// assert_eq!(month_of(Date::parse("2024-12-30")?), "2024-12");
+/// // Friday 2021-01-01 is in the last week of 2020.
+/// assert_eq!(week_of(Date::parse("2021-01-01")?), "2020-W53");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn week_of(d: Date) -> String {
     let days = d.to_days();
     // 1970-01-01 was a Thursday: Monday-based weekday 3.

@@ -9,6 +9,54 @@
 //! saw it decided as not firing; for every cited clause, whether some case
 //! exercised it: a finding of a rule citing it, or a finding escalated or
 //! excepted through the escalation or exception that cites it.
+//!
+//! ```
+//! use hazcheck::testing::{parse, run};
+//! use hazcheck::{Limits, Verdict};
+//!
+//! let outcome = hazcheck::builtin::load(Limits::default());
+//! let mut sources = outcome.sources;
+//! let library = outcome.library.ok_or("the built-in rulesets have errors")?;
+//! let cases = r#"
+//! ruleset: common-tasks
+//! defaults:
+//!   date: 2025-03-10
+//! cases:
+//!   - name: no licence
+//!     answers: {ct.licence.held: no}
+//!     expect: {verdict: ordinary, includes: [ct.licence-missing]}
+//!   - name: licence held
+//!     base: no licence
+//!     answers: {ct.licence.held: yes}
+//!     expect: {verdict: clear}
+//! "#;
+//! let file = parse(cases, "licence.yaml", &mut sources, &Limits::default())
+//!     .map_err(|d| format!("{} problems", d.len()))?;
+//! assert_eq!(file.cases.len(), 2);
+//!
+//! let result = run(&library, &[file], &sources);
+//! assert_eq!(result.counts(), (1, 1));
+//! let failed = &result.files[0].cases[1];
+//! assert_eq!(failed.name, "licence held");
+//! assert_eq!(failed.verdict, Some(Verdict::Incomplete));
+//! assert_eq!(failed.failures, ["expected verdict clear, got incomplete"]);
+//!
+//! // The first case saw the rule fire, the second saw it decided as not
+//! // firing: the rule is covered both ways.
+//! let coverage = result
+//!     .coverage
+//!     .iter()
+//!     .find(|c| c.ruleset == "common-tasks")
+//!     .ok_or("no coverage")?;
+//! let rule = coverage
+//!     .rules
+//!     .iter()
+//!     .find(|r| r.rule == "ct.licence-missing")
+//!     .ok_or("no such rule")?;
+//! assert!(rule.fired && rule.not_fired);
+//! assert!(coverage.rule_percent() < 100.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -82,6 +130,8 @@ pub struct ExpectedFinding {
     pub escalated: Option<bool>,
     /// Whether it needs confirmation, if checked.
     pub needs_confirmation: Option<bool>,
+    /// Whether every clause it cites is verified, if checked.
+    pub verified: Option<bool>,
     /// Its due date, if checked.
     pub due: Option<Date>,
     /// Members an "at least N of" must have counted, if checked.
@@ -207,6 +257,29 @@ impl TestRun {
 }
 
 /// Parses a test file. Problems are returned as diagnostics located in it.
+///
+/// The file is registered in `sources` under `name`, and `base:` chains are
+/// resolved: each case holds the whole inspection it evaluates.
+///
+/// ```
+/// use hazcheck::testing::parse;
+/// use hazcheck::{Code, Limits, SourceMap};
+///
+/// let mut sources = SourceMap::new();
+/// let text = "\
+/// ruleset: common-tasks
+/// cases:
+///   - name: overdue drill
+///     base: clean site
+///     answers: {ct.drill.date: 2023-01-10}
+///     expect: {verdict: ordinary}
+/// ";
+/// let errors = parse(text, "cases.yaml", &mut sources, &Limits::default()).unwrap_err();
+/// assert_eq!(errors.len(), 1);
+/// assert_eq!(errors[0].message, "no case named `clean site` in this file");
+/// assert_eq!((errors[0].span.line, errors[0].span.column), (4, 11));
+/// assert_eq!(errors[0].code, Code::InvalidValue);
+/// ```
 pub fn parse(
     text: &str,
     name: &str,
@@ -557,11 +630,12 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
             level: None,
             escalated: None,
             needs_confirmation: None,
+            verified: None,
             due: None,
             counted: None,
         });
     }
-    let mut m = dec.map(n, "an expected finding (a rule id, or `rule` with `level`, `escalated`, `needs_confirmation`, `due`, `counted`)")?;
+    let mut m = dec.map(n, "an expected finding (a rule id, or `rule` with `level`, `escalated`, `needs_confirmation`, `verified`, `due`, `counted`)")?;
     let rule = dec.req(&mut m, "rule", |d, n| d.ident(n));
     let level = dec.opt(&mut m, "level", |d, n| match n.as_str() {
         Some("ordinary") => Some(Level::Ordinary),
@@ -577,6 +651,9 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
     let needs_confirmation = dec
         .opt(&mut m, "needs_confirmation", |d, n| d.boolean(n))
         .map(|b| b.value);
+    let verified = dec
+        .opt(&mut m, "verified", |d, n| d.boolean(n))
+        .map(|b| b.value);
     let due = dec.opt(&mut m, "due", |d, n| d.date(n)).map(|d| d.value);
     let counted = dec
         .opt(&mut m, "counted", |d, n| d.uint(n))
@@ -588,6 +665,7 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
             "level",
             "escalated",
             "needs_confirmation",
+            "verified",
             "due",
             "counted",
         ],
@@ -597,6 +675,7 @@ fn expected_finding(dec: &mut Decoder, n: &Node) -> Option<ExpectedFinding> {
         level,
         escalated,
         needs_confirmation,
+        verified,
         due,
         counted,
     })
@@ -871,6 +950,13 @@ fn describe_finding(e: &ExpectedFinding) -> String {
             "no confirmation".into()
         });
     }
+    if let Some(b) = e.verified {
+        parts.push(if b {
+            "verified".into()
+        } else {
+            "unverified".into()
+        });
+    }
     if let Some(d) = e.due {
         parts.push(format!("due {d}"));
     }
@@ -929,6 +1015,16 @@ fn check_finding(e: &ExpectedFinding, report: &Report, out: &mut Vec<String>) {
         out.push(format!(
             "finding {}: expected needs_confirmation {b}, got {}",
             e.rule.value, f.needs_confirmation
+        ));
+    }
+    if let Some(b) = e.verified
+        && f.verified != b
+    {
+        out.push(format!(
+            "finding {}: expected {}verified, got {}verified",
+            e.rule.value,
+            if b { "" } else { "un" },
+            if f.verified { "" } else { "un" }
         ));
     }
     if let Some(d) = e.due
