@@ -11,7 +11,8 @@
 # measured instructions over POOL inspections times PASSES); `compile`
 # loads and compiles the ruleset once per pass, so it is counted per load
 # (divided by PASSES only). PROFILE=worst or PROFILE=clean changes the
-# pool, PASSES the number of passes (default 5). Needs valgrind.
+# pool, PASSES the number of passes (default 5), VERSION=2022 the
+# construction version (default: the latest shipped). Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
@@ -21,7 +22,7 @@ pool=200 # POOL in src/bin/callgrind.rs
 profile=${PROFILE:-typical}
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(evaluate from-json end-to-end batch floor floor-line compile rego-vm zen)
-echo "Construction ruleset in force, $profile pool of $pool inspections, $passes passes; $(valgrind --version)."
+echo "Construction ${VERSION:-(latest shipped)}, $profile pool of $pool inspections, $passes passes; $(valgrind --version)."
 echo
 echo "| workload | instructions | per |"
 echo "|---|--:|---|"

@@ -15,7 +15,9 @@
 //! 200 generated construction inspections (PROFILE `typical`, `clean` or
 //! `worst`; default typical) PASSES times (default 5); only
 //! `measured_pass` is counted, so instructions per inspection = Ir / (200 ×
-//! PASSES). `benches/callgrind.sh` does this.
+//! PASSES). `benches/callgrind.sh` does this. The construction version
+//! is the latest shipped; `VERSION=2022` (a file name under
+//! rulesets/construction/) chooses another.
 
 use std::hint::black_box;
 
@@ -148,9 +150,15 @@ fn main() {
         Some("worst") => Profile::Worst,
         _ => Profile::Typical,
     };
+    let chosen = std::env::var("VERSION").ok();
     let Some(file) = shipped::files()
         .into_iter()
         .filter(|f| f.name.starts_with("builtin:rulesets/construction/"))
+        .filter(|f| {
+            chosen
+                .as_ref()
+                .is_none_or(|v| f.name.ends_with(&format!("/{v}.yaml")))
+        })
         .max_by(|a, b| a.name.cmp(&b.name))
     else {
         std::process::exit(2);

@@ -902,15 +902,6 @@ fn batch_memory(md: &mut String, quick: bool) {
         );
         return;
     };
-    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if let (Some(b), Some(r)) = (modified(&batch), exe.as_deref().and_then(modified))
-        && b < r
-    {
-        let _ = writeln!(
-            md,
-            "**The `batch` binary is older than this report's; rebuild with `cargo build --release --bins`.**\n"
-        );
-    }
     let _ = writeln!(
         md,
         "`cargo run --release --bin batch -- {count}`: generated typical construction inspections, every core, each line through `Batch::evaluate` and `Record::to_json_line`. RSS is the resident set after each part of the run, peak RSS its high-water mark so far: flat when it stops growing after the first rows.\n"
