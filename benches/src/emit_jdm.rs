@@ -59,6 +59,7 @@ fn expr(b: &B) -> Result<String, String> {
                 .join(" or ")
         ),
         B::Not(x) => format!("not ({})", expr(x)?),
+        B::AtLeast(n, list) => expr(&crate::lower::expand(*n, list))?,
         B::Atom(a) => atom(a)?,
     })
 }
@@ -94,6 +95,32 @@ fn scaled(v: String, factor: &Option<String>) -> String {
     match factor {
         Some(f) => format!("{v} * {f}"),
         None => v,
+    }
+}
+
+/// `MM-DD` as MM * 100 + DD (or `HH:MM` as HH * 100 + MM).
+fn number_of(s: &str, sep: char) -> Result<u32, String> {
+    let (a, b) = s
+        .split_once(sep)
+        .ok_or_else(|| format!("not a window end: {s:?}"))?;
+    let parse = |v: &str| v.parse::<u32>().map_err(|e| format!("{s:?}: {e}"));
+    Ok(parse(a)? * 100 + parse(b)?)
+}
+
+/// `HH:MM` as minutes from midnight.
+fn minutes_of(s: &str) -> Result<u32, String> {
+    let n = number_of(s, ':')?;
+    Ok(n / 100 * 60 + n % 100)
+}
+
+/// `x` in the window from `f` to `t` (crossing over when `f > t`); the end
+/// is included for yearly windows, excluded for daily ones.
+fn window(x: &str, f: u32, t: u32, inclusive: bool) -> String {
+    let below = if inclusive { "<=" } else { "<" };
+    if f <= t {
+        format!("{x} >= {f} and {x} {below} {t}")
+    } else {
+        format!("{x} >= {f} or {x} {below} {t}")
     }
 }
 
@@ -215,10 +242,15 @@ fn atom(a: &Atom) -> Result<String, String> {
             holds,
         } => {
             let x = ans(item)?;
+            // Years are added as twelve months each: zen's `add(n, 'y')`
+            // gives "Invalid date" from a 29 February (which then compares
+            // before any date), where months move to the month's last day
+            // as hazcheck does.
             format!(
-                "({} and {}(d({x}).add({years}, 'y').add({months}, 'M').add({days}, 'd') < d(date)))",
+                "({} and {}(d({x}).add({}, 'M').add({months}, 'M').add({days}, 'd') < d(date)))",
                 is_str(&x),
-                if *holds { "" } else { "not " }
+                if *holds { "" } else { "not " },
+                12 * u64::from(*years)
             )
         }
         Atom::Previous { rule, overdue } => {
@@ -232,5 +264,42 @@ fn atom(a: &Atom) -> Result<String, String> {
         Atom::InspectionDate { op, date } => {
             format!("(d(date) {} d({}))", op.symbol(), lit(date)?)
         }
+        Atom::Season {
+            item,
+            from,
+            to,
+            holds,
+        } => {
+            // Strings do not compare in zen: MM-DD becomes MM * 100 + DD,
+            // from slices (inclusive ends) of the date text.
+            let (x, guard) = match item {
+                None => ("date".to_string(), String::new()),
+                Some(k) => {
+                    let x = ans(k)?;
+                    let g = format!("{} and ", is_str(&x));
+                    (x, g)
+                }
+            };
+            let day = format!("(number({x}[5:6]) * 100 + number({x}[8:9]))");
+            let test = window(&day, number_of(from, '-')?, number_of(to, '-')?, true);
+            format!("({guard}{}({test}))", if *holds { "" } else { "not " })
+        }
+        Atom::Time {
+            item,
+            from,
+            to,
+            holds,
+        } => {
+            let x = ans(item)?;
+            let minute = format!("(number({x}[0:1]) * 60 + number({x}[3:4]))");
+            let (f, t) = (minutes_of(from)?, minutes_of(to)?);
+            let test = window(&minute, f, t, false);
+            format!(
+                "({} and {}({test}))",
+                is_str(&x),
+                if *holds { "" } else { "not " }
+            )
+        }
+        Atom::Events(_) => return Err("event histories".into()),
     })
 }

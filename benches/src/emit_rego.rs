@@ -66,6 +66,43 @@ older(d, y, m) if {
 	(ny * 100 + nm) * 100 + two(substring(d, 8, 2)) < day_key(input.date)
 }
 
+# A YYYY-MM-DD date in a yearly window of MM-DD days, both ends included;
+# from later than to crosses New Year.
+in_season(d, from, to) if {
+	from <= to
+	md := substring(d, 5, 5)
+	md >= from
+	md <= to
+}
+
+in_season(d, from, to) if {
+	from > to
+	substring(d, 5, 5) >= from
+}
+
+in_season(d, from, to) if {
+	from > to
+	substring(d, 5, 5) <= to
+}
+
+# An HH:MM time in a daily window, from included, to excluded; from later
+# than to crosses midnight.
+in_window(t, from, to) if {
+	from <= to
+	t >= from
+	t < to
+}
+
+in_window(t, from, to) if {
+	from > to
+	t >= from
+}
+
+in_window(t, from, to) if {
+	from > to
+	t < to
+}
+
 previous(rule) if {
 	some f in input.previous.findings
 	f.rule == rule
@@ -78,8 +115,8 @@ previous_overdue(rule) if {
 }
 "#;
 
-/// The whole policy. Fails on what Rego here cannot express (day
-/// durations).
+/// The whole policy. Fails on what this writer does not express in Rego
+/// (day durations, event histories).
 pub fn policy(l: &Lowered) -> Result<String, String> {
     let mut w = Writer {
         out: String::from(PRELUDE),
@@ -143,12 +180,40 @@ impl Writer {
                 out
             }
             B::Or(_) => vec![self.helper(b)?],
+            // Counted as a Rego author would: one boolean rule per member
+            // (false by default), and the true ones counted.
+            B::AtLeast(n, list) => {
+                let mut flags = Vec::new();
+                for m in list {
+                    let name = self.helper(m)?;
+                    let _ = writeln!(self.out, "default {name} := false\n");
+                    flags.push(name);
+                }
+                let v = self.var();
+                vec![format!(
+                    "count([{v} | some {v} in [{}]; {v}]) >= {n}",
+                    flags.join(", ")
+                )]
+            }
             B::Not(x) => match x.as_ref() {
                 B::Atom(a) if single(a) => vec![format!("not {}", self.atom(a)?.join("; "))],
                 other => vec![format!("not {}", self.helper(other)?)],
             },
             B::Atom(a) => self.atom(a)?,
         })
+    }
+
+    /// `test(answer, from, to)` on an item's string answer, or its negation
+    /// (which still needs the answer).
+    fn window(&mut self, test: &str, item: &str, from: &str, to: &str, holds: bool) -> Vec<String> {
+        let v = self.var();
+        vec![
+            format!("{v} := str({item:?})"),
+            format!(
+                "{}{test}({v}, {from:?}, {to:?})",
+                if holds { "" } else { "not " }
+            ),
+        ]
     }
 
     /// A fresh local variable name.
@@ -173,7 +238,17 @@ impl Writer {
 
 /// Whether an atom is one expression (and so can follow `not`).
 fn single(a: &Atom) -> bool {
-    matches!(a, Atom::Na(_) | Atom::Bool { .. } | Atom::Previous { .. })
+    matches!(
+        a,
+        Atom::Na(_)
+            | Atom::Bool { .. }
+            | Atom::Previous { .. }
+            | Atom::Season {
+                item: None,
+                holds: true,
+                ..
+            }
+    )
 }
 
 fn num(v: &str, factor: &Option<String>) -> String {
@@ -315,6 +390,28 @@ impl Writer {
             Atom::InspectionDate { op, date } => {
                 vec![format!("input.date {} {date:?}", op.symbol())]
             }
+            Atom::Season {
+                item: None,
+                from,
+                to,
+                holds,
+            } => vec![format!(
+                "{}in_season(input.date, {from:?}, {to:?})",
+                if *holds { "" } else { "not " }
+            )],
+            Atom::Season {
+                item: Some(item),
+                from,
+                to,
+                holds,
+            } => self.window("in_season", item, from, to, *holds),
+            Atom::Time {
+                item,
+                from,
+                to,
+                holds,
+            } => self.window("in_window", item, from, to, *holds),
+            Atom::Events(_) => return Err("event histories".into()),
         })
     }
 }

@@ -101,6 +101,14 @@ fn expr(b: &B, pats: &[String]) -> String {
                 .join(" || ")
         ),
         B::Not(x) => format!("!{}", expr(x, pats)),
+        // Counted as a programmer would: one flag per member, summed.
+        B::AtLeast(n, list) => format!(
+            "({} >= {n})",
+            list.iter()
+                .map(|x| format!("u32::from({})", expr(x, pats)))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        ),
         B::Atom(a) => atom(a, pats),
     }
 }
@@ -222,5 +230,45 @@ fn atom(a: &Atom, pats: &[String]) -> String {
         ),
         Atom::Previous { rule, overdue } => format!("previous(i, {rule:?}, {overdue})"),
         Atom::InspectionDate { op, date } => format!("(i.date {} {date:?})", op.symbol()),
+        Atom::Season {
+            item: None,
+            from,
+            to,
+            holds,
+        } => format!("(in_season(i.date, {from:?}, {to:?}) == {holds})"),
+        Atom::Season {
+            item: Some(item),
+            from,
+            to,
+            holds,
+        } => format!("opt(a, {item:?}).is_some_and(|d| in_season(d, {from:?}, {to:?}) == {holds})"),
+        Atom::Time {
+            item,
+            from,
+            to,
+            holds,
+        } => format!("opt(a, {item:?}).is_some_and(|t| in_window(t, {from:?}, {to:?}) == {holds})"),
+        Atom::Events(e) => {
+            let dur = |d: Option<(u32, u32, u32)>| {
+                d.map_or("None".to_string(), |(y, m, d)| {
+                    format!("Some(({y}, {m}, {d}))")
+                })
+            };
+            format!(
+                "events(i, &EventTest {{ kinds: &[{}], min_value: {}, within: {}, since: {}, at_least: {} }}, {})",
+                e.kinds
+                    .iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                e.min_value
+                    .as_ref()
+                    .map_or("None".to_string(), |v| format!("Some({})", float(v))),
+                dur(e.within),
+                dur(e.since),
+                e.at_least,
+                e.holds
+            )
+        }
     }
 }

@@ -12,6 +12,8 @@ pub struct Input<'a> {
     pub date: &'a str,
     /// The previous inspection's findings.
     pub previous: &'a [Value],
+    /// The site's event history, when the inspection carries one.
+    pub events: Option<&'a [Value]>,
 }
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
@@ -30,6 +32,7 @@ impl<'a> Input<'a> {
                 .and_then(|p| p.get("findings"))
                 .and_then(Value::as_array)
                 .map_or(&[], Vec::as_slice),
+            events: v.get("events").and_then(Value::as_array).map(Vec::as_slice),
         })
     }
 }
@@ -112,6 +115,109 @@ pub fn older(date: &str, years: i64, months: i64, days: i64, today: &str) -> boo
         .and_then(|d| d.add_months(months))
         .and_then(|d| d.add_days(days))
         .is_some_and(|limit| limit < t)
+}
+
+/// Whether a `YYYY-MM-DD` date falls in the yearly window `from..=to` of
+/// `MM-DD` days (crossing New Year when `from` is later than `to`).
+#[inline]
+pub fn in_season(date: &str, from: &str, to: &str) -> bool {
+    let day = date.get(5..).unwrap_or("");
+    if from <= to {
+        from <= day && day <= to
+    } else {
+        day >= from || day <= to
+    }
+}
+
+/// Whether an `HH:MM` time falls in the daily window `from..to` (crossing
+/// midnight when `from` is later than `to`; empty when they are equal).
+#[inline]
+pub fn in_window(time: &str, from: &str, to: &str) -> bool {
+    if from <= to {
+        from <= time && time < to
+    } else {
+        time >= from || time < to
+    }
+}
+
+/// An `events` condition, as a hand-written checker would test it.
+pub struct EventTest<'q> {
+    /// The kinds that count.
+    pub kinds: &'q [&'q str],
+    /// Only events with at least this value.
+    pub min_value: Option<f64>,
+    /// Not handled within (years, months, days) of the event.
+    pub within: Option<(i64, i64, i64)>,
+    /// Only events this long before the inspection date or later.
+    pub since: Option<(i64, i64, i64)>,
+    /// How many make the condition hold.
+    pub at_least: u64,
+}
+
+fn shift(d: hazcheck::Date, (y, m, days): (i64, i64, i64), sign: i64) -> Option<hazcheck::Date> {
+    d.add_years(sign * y)?
+        .add_months(sign * m)?
+        .add_days(sign * days)
+}
+
+/// With `holds`, whether the history has at least `at_least` events that
+/// surely count; without, whether it has fewer than that even counting the
+/// events that lack the value `min_value` needs. False without a history.
+pub fn events(i: &Input<'_>, q: &EventTest<'_>, holds: bool) -> bool {
+    let Some(list) = i.events else {
+        return false;
+    };
+    let Ok(today) = hazcheck::Date::parse(i.date) else {
+        return false;
+    };
+    let since = q.since.and_then(|d| shift(today, d, -1));
+    let (mut sure, mut unsure) = (0u64, 0u64);
+    for e in list {
+        let Some(kind) = e.get("kind").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(Ok(date)) = e
+            .get("date")
+            .and_then(Value::as_str)
+            .map(hazcheck::Date::parse)
+        else {
+            continue;
+        };
+        if !q.kinds.contains(&kind) || date > today || since.is_some_and(|s| date < s) {
+            continue;
+        }
+        let value = e.get("value").and_then(Value::as_f64);
+        if let (Some(min), Some(v)) = (q.min_value, value)
+            && v < min
+        {
+            continue;
+        }
+        let handled = e
+            .get("handled")
+            .and_then(Value::as_str)
+            .and_then(|h| hazcheck::Date::parse(h).ok());
+        let late = match q.within {
+            Some(d) => match shift(date, d, 1) {
+                Some(deadline) if deadline >= today => false,
+                Some(deadline) => handled.is_none_or(|h| h > deadline),
+                None => false,
+            },
+            None => handled.is_none_or(|h| h > today),
+        };
+        if !late {
+            continue;
+        }
+        if q.min_value.is_some() && value.is_none() {
+            unsure += 1;
+        } else {
+            sure += 1;
+        }
+    }
+    if holds {
+        sure >= q.at_least
+    } else {
+        sure + unsure < q.at_least
+    }
 }
 
 /// Whether the previous inspection recorded a finding of `rule` (past its

@@ -33,6 +33,13 @@ pub fn eval(b: &B, i: &Input<'_>, re: &mut Regexes) -> bool {
         B::And(list) => list.iter().all(|x| eval(x, i, re)),
         B::Or(list) => list.iter().any(|x| eval(x, i, re)),
         B::Not(x) => !eval(x, i, re),
+        B::AtLeast(n, list) => {
+            let mut yes = 0u64;
+            list.iter().any(|x| {
+                yes += u64::from(eval(x, i, re));
+                yes >= *n
+            })
+        }
         B::Atom(a) => atom(a, i, re),
     }
 }
@@ -159,6 +166,38 @@ fn atom(a: &Atom, i: &Input<'_>, re: &mut Regexes) -> bool {
         }),
         Atom::Previous { rule, overdue } => floor_rt::previous(i, rule, *overdue),
         Atom::InspectionDate { op, date } => cmp(*op, i.date, date.as_str()),
+        Atom::Season {
+            item,
+            from,
+            to,
+            holds,
+        } => {
+            let d = match item {
+                None => Some(i.date),
+                Some(k) => floor_rt::opt(ans, k),
+            };
+            d.is_some_and(|d| floor_rt::in_season(d, from, to) == *holds)
+        }
+        Atom::Time {
+            item,
+            from,
+            to,
+            holds,
+        } => floor_rt::opt(ans, item).is_some_and(|t| floor_rt::in_window(t, from, to) == *holds),
+        Atom::Events(e) => {
+            let kinds: Vec<&str> = e.kinds.iter().map(String::as_str).collect();
+            let dur = |d: Option<(u32, u32, u32)>| {
+                d.map(|(y, m, d)| (i64::from(y), i64::from(m), i64::from(d)))
+            };
+            let q = floor_rt::EventTest {
+                kinds: &kinds,
+                min_value: e.min_value.as_deref().map(f),
+                within: dur(e.within),
+                since: dur(e.since),
+                at_least: u64::from(e.at_least),
+            };
+            floor_rt::events(i, &q, e.holds)
+        }
     }
 }
 

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use hazcheck::Decimal;
 use hazcheck::model::{
-    Condition, Count, Duration, Factor, Item, ItemType, Level, Literal, Operand, Parameter, Rule,
-    RulesetFile,
+    Condition, Count, Duration, EventQuery, Factor, Item, ItemType, Level, Literal, Operand,
+    Parameter, Rule, RulesetFile, Season, TimeRange, Window,
 };
 
 /// A boolean formula over atoms.
@@ -33,6 +33,9 @@ pub enum B {
     Or(Vec<B>),
     /// The member does not hold.
     Not(Box<B>),
+    /// At least N of the members hold (N from 2 to one less than the
+    /// number of members; [`at_least`] folds the other cases).
+    AtLeast(u64, Vec<B>),
     /// A test on the inspection.
     Atom(Atom),
 }
@@ -216,6 +219,54 @@ pub enum Atom {
         /// The date, `YYYY-MM-DD`.
         date: String,
     },
+    /// A date falls in a yearly window, both ends included (`from` later
+    /// than `to` crosses New Year): the inspection date without `item`, a
+    /// date answer with it; `holds` says which result is tested for.
+    Season {
+        /// The date item, or `None` for the inspection date.
+        item: Option<String>,
+        /// First day, `MM-DD`.
+        from: String,
+        /// Last day, `MM-DD`.
+        to: String,
+        /// The result tested for.
+        holds: bool,
+    },
+    /// A time answer falls in a daily window, `from` included and `to`
+    /// excluded (`from` later than `to` crosses midnight).
+    Time {
+        /// The time item.
+        item: String,
+        /// Start, `HH:MM`.
+        from: String,
+        /// End, `HH:MM`.
+        to: String,
+        /// The result tested for.
+        holds: bool,
+    },
+    /// The event history counts enough events (`holds`), or certainly too
+    /// few (`!holds`); both need the inspection to carry `events`.
+    Events(Box<Events>),
+}
+
+/// An `events` condition with its parameters resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Events {
+    /// The event kinds that count.
+    pub kinds: Vec<String>,
+    /// Only events whose value is at least this (decimal text); an event
+    /// without a value may or may not count.
+    pub min_value: Option<String>,
+    /// An event counts once this long after it has passed without it being
+    /// handled (years, months, days).
+    pub within: Option<(u32, u32, u32)>,
+    /// Only events this long before the inspection date or later.
+    pub since: Option<(u32, u32, u32)>,
+    /// How many counted events make the condition hold.
+    pub at_least: u32,
+    /// True: at least `at_least` events surely count. False: fewer than
+    /// `at_least` count even with those that might.
+    pub holds: bool,
 }
 
 /// One rule, lowered.
@@ -371,16 +422,71 @@ pub fn not(b: B) -> B {
     }
 }
 
+/// "At least `n` of `list`", with constant members folded and the cases
+/// that are a plain conjunction or disjunction written as one.
+pub fn at_least(n: u64, list: Vec<B>) -> B {
+    let mut n = n;
+    let mut out = Vec::new();
+    for b in list {
+        match b {
+            B::Const(true) => n = n.saturating_sub(1),
+            B::Const(false) => {}
+            other => out.push(other),
+        }
+    }
+    let len = out.len() as u64;
+    if n == 0 {
+        B::Const(true)
+    } else if n > len {
+        B::Const(false)
+    } else if n == 1 {
+        or(out)
+    } else if n == len {
+        and(out)
+    } else {
+        B::AtLeast(n, out)
+    }
+}
+
+/// "At least `n` of `list`" as a disjunction over the n-subsets, for
+/// engines without counting (members are few where this is used).
+pub fn expand(n: u64, list: &[B]) -> B {
+    fn go(list: &[B], k: usize, start: usize, chosen: &mut Vec<usize>, out: &mut Vec<B>) {
+        if chosen.len() == k {
+            out.push(and(chosen
+                .iter()
+                .filter_map(|&i| list.get(i).cloned())
+                .collect()));
+            return;
+        }
+        for i in start..list.len() {
+            chosen.push(i);
+            go(list, k, i + 1, chosen, out);
+            chosen.pop();
+        }
+    }
+    let Ok(k) = usize::try_from(n) else {
+        return B::Const(false);
+    };
+    if k == 0 {
+        return B::Const(true);
+    }
+    if k > list.len() {
+        return B::Const(false);
+    }
+    let mut out = Vec::new();
+    go(list, k, 0, &mut Vec::new(), &mut out);
+    or(out)
+}
+
 /// Every regular expression of a lowered ruleset, in order of first use.
 pub fn patterns(l: &Lowered) -> Vec<String> {
     fn walk(b: &B, out: &mut Vec<String>) {
         match b {
-            B::And(v) | B::Or(v) => v.iter().for_each(|x| walk(x, out)),
+            B::And(v) | B::Or(v) | B::AtLeast(_, v) => v.iter().for_each(|x| walk(x, out)),
             B::Not(x) => walk(x, out),
-            B::Atom(Atom::Matches { pattern, .. }) => {
-                if !out.contains(pattern) {
-                    out.push(pattern.clone());
-                }
+            B::Atom(Atom::Matches { pattern, .. }) if !out.contains(pattern) => {
+                out.push(pattern.clone());
             }
             _ => {}
         }
@@ -482,8 +588,11 @@ impl Cx<'_> {
         }
         if let Some(a) = &c.at_least {
             return match &a.n {
-                Count::Fixed(n) => self.at_least(n.value as usize, &a.of, depth),
-                Count::Param(_) => Err("`at_least` with a parameter count".into()),
+                Count::Fixed(n) => {
+                    let n = u64::from(n.value);
+                    self.at_least(&a.of, depth, |members| count_tri(members, n, n))
+                }
+                Count::Param(p) => self.at_least_param(&p.param.value, &a.of, depth),
             };
         }
         if let Some(r) = &c.rule {
@@ -507,11 +616,35 @@ impl Cx<'_> {
         if c.script.is_some() {
             return Err("Rhai scripts".into());
         }
-        if c.events.is_some() {
-            return Err("event histories".into());
+        if let Some(q) = &c.events {
+            let ev = self.events(q)?;
+            let t = B::Atom(Atom::Events(Box::new(Events {
+                holds: true,
+                ..ev.clone()
+            })));
+            let f = B::Atom(Atom::Events(Box::new(Events { holds: false, ..ev })));
+            // Never not applicable; unknown without a history.
+            return Ok(Tri {
+                t,
+                f,
+                n: B::Const(false),
+            });
         }
-        if c.season.is_some() {
-            return Err("seasons".into());
+        if let (Some(w), None) = (&c.season, &c.item) {
+            let (from, to) = self.season(w)?;
+            let atom = |holds| {
+                B::Atom(Atom::Season {
+                    item: None,
+                    from: from.clone(),
+                    to: to.clone(),
+                    holds,
+                })
+            };
+            return Ok(Tri {
+                t: atom(true),
+                f: atom(false),
+                n: B::Const(false),
+            });
         }
         if let Some(r) = &c.inspection_date {
             let mut parts = Vec::new();
@@ -545,23 +678,129 @@ impl Cx<'_> {
         self.leaf(c, id, item.kind.value)
     }
 
-    fn at_least(&self, n: usize, of: &[Condition], depth: usize) -> Result<Tri, String> {
+    /// An `at_least` whose true and false formulas `count` builds from the
+    /// members; it is not applicable when every member is.
+    fn at_least(
+        &self,
+        of: &[Condition],
+        depth: usize,
+        count: impl Fn(&[Tri]) -> (B, B),
+    ) -> Result<Tri, String> {
         let members = of
             .iter()
             .map(|m| self.cond(m, depth))
             .collect::<Result<Vec<_>, _>>()?;
-        // True when some n-subset holds; false when fewer than n members are
-        // true or unknown, i.e. more than len - n are false or not applicable
-        // (and not all of them are not applicable).
-        let t = subsets(&members, n, |m| m.t.clone());
-        let not_possible = subsets(&members, members.len() + 1 - n, |m| {
-            or(vec![m.f.clone(), m.n.clone()])
-        });
-        let all_na = and(members.iter().map(|m| m.n.clone()).collect());
+        let (t, f) = count(&members);
         Ok(Tri {
             t,
-            f: and(vec![not_possible, not(all_na.clone())]),
-            n: all_na,
+            f,
+            n: all_na(&members),
+        })
+    }
+
+    /// `at_least` with N from a parameter: a constant, or a table keyed by
+    /// a choice item, which is a lookup: one alternative per row, one for
+    /// the default, and one for the category without a usable answer, where
+    /// N is only known to lie between the table's smallest and largest
+    /// values.
+    fn at_least_param(&self, id: &str, of: &[Condition], depth: usize) -> Result<Tri, String> {
+        let param = self
+            .params
+            .get(id)
+            .ok_or_else(|| format!("unknown parameter `{id}`"))?;
+        if let Some(v) = &param.value {
+            let n = whole(v.value);
+            return self.at_least(of, depth, |members| count_tri(members, n, n));
+        }
+        let Some(table) = &param.table else {
+            return Err(format!("parameter `{id}` is not a number"));
+        };
+        let by = table.by.value.clone();
+        let rows: Vec<(String, u64)> = table
+            .values
+            .iter()
+            .map(|r| (r.option.value.clone(), whole(r.value.value)))
+            .collect();
+        let default = table.default.as_ref().map(|d| whole(d.value));
+        let all: Vec<u64> = rows.iter().map(|(_, n)| *n).chain(default).collect();
+        let lo = all.iter().copied().min().unwrap_or(0);
+        let hi = all.iter().copied().max().unwrap_or(u64::MAX);
+        let listed: Vec<String> = rows.iter().map(|(o, _)| o.clone()).collect();
+        self.at_least(of, depth, |members| {
+            let (mut t, mut f) = (Vec::new(), Vec::new());
+            let mut case = |when: B, lo: u64, hi: u64| {
+                let (ct, cf) = count_tri(members, lo, hi);
+                t.push(and(vec![when.clone(), ct]));
+                f.push(and(vec![when, cf]));
+            };
+            for (o, n) in &rows {
+                let when = B::Atom(Atom::Choice {
+                    item: by.clone(),
+                    set: vec![o.clone()],
+                    member: true,
+                });
+                case(when, *n, *n);
+            }
+            let unlisted = B::Atom(Atom::Choice {
+                item: by.clone(),
+                set: listed.clone(),
+                member: false,
+            });
+            match default {
+                Some(n) => case(unlisted, n, n),
+                None => case(unlisted, lo, hi),
+            }
+            case(B::Atom(Atom::Na(by.clone())), lo, hi);
+            (or(t), or(f))
+        })
+    }
+
+    /// A window written out, or the one a parameter holds (`pick` reads it
+    /// from the parameter).
+    fn window<'w, T>(
+        &'w self,
+        w: &'w Window<T>,
+        pick: impl Fn(&'w Parameter) -> Option<&'w T>,
+    ) -> Result<&'w T, String> {
+        match w {
+            Window::Literal(x) => Ok(x),
+            Window::Param(p) => self
+                .params
+                .get(p.param.value.as_str())
+                .and_then(|x| pick(x))
+                .ok_or_else(|| format!("parameter `{}` is not that window", p.param.value)),
+        }
+    }
+
+    /// The window of a `season`, as `MM-DD` texts.
+    fn season(&self, w: &Window<Season>) -> Result<(String, String), String> {
+        let s = self.window(w, |p| p.season.as_ref())?;
+        Ok((s.from.value.to_string(), s.to.value.to_string()))
+    }
+
+    /// The window of a `time_between`, as `HH:MM` texts.
+    fn time_window(&self, w: &Window<TimeRange>) -> Result<(String, String), String> {
+        let r = self.window(w, |p| p.time_window.as_ref())?;
+        Ok((r.from.value.to_string(), r.to.value.to_string()))
+    }
+
+    fn events(&self, q: &EventQuery) -> Result<Events, String> {
+        let dur = |d: &Option<Duration>| -> Result<Option<(u32, u32, u32)>, String> {
+            d.as_ref()
+                .map(|d| self.duration(d).map(|d| (d.years, d.months, d.days)))
+                .transpose()
+        };
+        Ok(Events {
+            kinds: q.kinds.iter().map(|k| k.value.clone()).collect(),
+            min_value: match &q.min_value {
+                None => None,
+                Some(Factor::Number(d)) => Some(d.value.to_string()),
+                Some(Factor::Param(p)) => Some(self.constant(&p.param.value)?.to_string()),
+            },
+            within: dur(&q.not_handled_within)?,
+            since: dur(&q.since)?,
+            at_least: q.at_least.as_ref().map_or(1, |n| n.value),
+            holds: true,
         })
     }
 
@@ -703,6 +942,26 @@ impl Cx<'_> {
                 },
                 na,
             ));
+        }
+        if let Some(w) = &c.season {
+            let (from, to) = self.season(w)?;
+            let atom = |holds| Atom::Season {
+                item: Some(item.clone()),
+                from: from.clone(),
+                to: to.clone(),
+                holds,
+            };
+            return Ok(tri(atom(true), atom(false), na));
+        }
+        if let Some(w) = &c.time_between {
+            let (from, to) = self.time_window(w)?;
+            let atom = |holds| Atom::Time {
+                item: item.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                holds,
+            };
+            return Ok(tri(atom(true), atom(false), na));
         }
         if let Some(b) = &c.before_inspection {
             let op = if b.value { Op::Lt } else { Op::Ge };
@@ -937,37 +1196,48 @@ impl Cx<'_> {
     }
 }
 
-/// "At least `k` of the members satisfy `pick`", as a disjunction over the
-/// k-subsets (members are few in practice).
-fn subsets(members: &[Tri], k: usize, pick: impl Fn(&Tri) -> B + Copy) -> B {
-    fn go(
-        members: &[Tri],
-        k: usize,
-        start: usize,
-        chosen: &mut Vec<usize>,
-        pick: impl Fn(&Tri) -> B + Copy,
-        out: &mut Vec<B>,
-    ) {
-        if chosen.len() == k {
-            out.push(and(chosen
-                .iter()
-                .filter_map(|&i| members.get(i).map(pick))
-                .collect()));
-            return;
-        }
-        for i in start..members.len() {
-            chosen.push(i);
-            go(members, k, i + 1, chosen, pick, out);
-            chosen.pop();
-        }
-    }
-    if k == 0 {
-        return B::Const(true);
-    }
-    if k > members.len() {
+/// A parameter value as a count, as hazcheck reads it: a value that is not
+/// a whole number can never be reached.
+fn whole(d: Decimal) -> u64 {
+    d.to_i64().map_or(u64::MAX, |v| v.max(0) as u64)
+}
+
+/// Every member is not applicable (and there is one).
+fn all_na(members: &[Tri]) -> B {
+    if members.is_empty() {
         return B::Const(false);
     }
-    let mut out = Vec::new();
-    go(members, k, 0, &mut Vec::new(), pick, &mut out);
-    or(out)
+    and(members.iter().map(|m| m.n.clone()).collect())
+}
+
+/// The true and false formulas of "at least N of the members", where N is
+/// only known to lie in `lo..=hi` (`lo == hi` when it is known): true when
+/// `hi` members are true, false when fewer than `lo` are true or unknown;
+/// neither when every member is not applicable.
+fn count_tri(members: &[Tri], lo: u64, hi: u64) -> (B, B) {
+    let len = members.len() as u64;
+    let applicable = not(all_na(members));
+    let t = and(vec![
+        applicable.clone(),
+        at_least(hi, members.iter().map(|m| m.t.clone()).collect()),
+    ]);
+    // Fewer than `lo` true or unknown: more than len - lo false or not
+    // applicable.
+    let f = if lo == 0 {
+        B::Const(false)
+    } else if lo > len {
+        applicable
+    } else {
+        and(vec![
+            applicable,
+            at_least(
+                len + 1 - lo,
+                members
+                    .iter()
+                    .map(|m| or(vec![m.f.clone(), m.n.clone()]))
+                    .collect(),
+            ),
+        ])
+    };
+    (t, f)
 }

@@ -3,17 +3,21 @@
 //!
 //!     valgrind --tool=callgrind --collect-atstart=no \
 //!         --toggle-collect='*measured_pass*' \
-//!         target/release/callgrind MODE [PASSES]
+//!         target/release/callgrind MODE [PASSES] [PROFILE]
 //!
 //! MODE is `evaluate` (decoded inspections), `from-json` (from parsed
 //! JSON), `end-to-end` (JSON text in, report JSON out, through
 //! serde_json), `batch` (a line in, its output record out, as `hazcheck
 //! batch` does), `compile` (load and compile the construction version once
 //! per pass: divide by PASSES only), `floor`, `floor-line` (the floor's
-//! pipeline: parse, evaluate, serialize), `rego-vm` or `zen`. The program evaluates 200 generated construction inspections
-//! (PROFILE `typical`, `clean` or `worst`; default typical) PASSES times
-//! (default 5); only `measured_pass` is counted, so instructions per
-//! inspection = Ir / (200 × PASSES). `benches/callgrind.sh` does this.
+//! pipeline: parse, evaluate, serialize), `rego-vm` or `zen`; another mode,
+//! or one without its floor or peer, exits with 2. The program evaluates
+//! 200 generated construction inspections (PROFILE `typical`, `clean` or
+//! `worst`; default typical) PASSES times (default 5); only
+//! `measured_pass` is counted, so instructions per inspection = Ir / (200 ×
+//! PASSES). `benches/callgrind.sh` does this. The construction version
+//! is the latest shipped; `VERSION=2022` (a file name under
+//! rulesets/construction/) chooses another.
 
 use std::hint::black_box;
 
@@ -24,6 +28,18 @@ use hazcheck_benches::peers::{RegoVm, Zen};
 use hazcheck_benches::{emit_jdm, emit_rego, floor, lower, shipped};
 
 const POOL: u64 = 200;
+
+const MODES: [&str; 9] = [
+    "evaluate",
+    "from-json",
+    "end-to-end",
+    "batch",
+    "compile",
+    "floor",
+    "floor-line",
+    "rego-vm",
+    "zen",
+];
 
 struct Work<'a> {
     rs: &'a Ruleset,
@@ -124,15 +140,25 @@ fn measured_pass(mode: &str, w: &Work<'_>) -> usize {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mode = args.get(1).map_or("evaluate", String::as_str);
+    if !MODES.contains(&mode) {
+        eprintln!("unknown mode {mode:?}; modes: {}", MODES.join(" "));
+        std::process::exit(2);
+    }
     let passes: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5);
     let profile = match args.get(3).map(String::as_str) {
         Some("clean") => Profile::Clean,
         Some("worst") => Profile::Worst,
         _ => Profile::Typical,
     };
+    let chosen = std::env::var("VERSION").ok();
     let Some(file) = shipped::files()
         .into_iter()
         .filter(|f| f.name.starts_with("builtin:rulesets/construction/"))
+        .filter(|f| {
+            chosen
+                .as_ref()
+                .is_none_or(|v| f.name.ends_with(&format!("/{v}.yaml")))
+        })
         .max_by(|a, b| a.name.cmp(&b.name))
     else {
         std::process::exit(2);
@@ -197,6 +223,16 @@ fn main() {
             .find(|(id, v, _)| *id == "construction" && *v == version)
             .map(|(_, _, f)| *f),
     };
+    let missing = match mode {
+        "floor" | "floor-line" => w.floor.is_none().then_some("no floor"),
+        "rego-vm" => w.rego.is_none().then_some("no Rego policy"),
+        "zen" => w.zen.is_none().then_some("no JDM decision"),
+        _ => None,
+    };
+    if let Some(m) = missing {
+        eprintln!("{mode}: {m} for construction {version}");
+        std::process::exit(2);
+    }
     let mut total = 0;
     for _ in 0..passes {
         total += measured_pass(mode, &w);
