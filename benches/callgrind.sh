@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instruction counts under callgrind for each workload of
-# src/bin/callgrind.rs, on the construction ruleset in force. The counts
+# src/bin/callgrind.rs, on the latest construction ruleset by default. The counts
 # repeat exactly from run to run (unlike times on a shared 2-core machine),
 # so they compare engine versions.
 #
@@ -11,8 +11,9 @@
 # measured instructions over POOL inspections times PASSES); `compile`
 # loads and compiles the ruleset once per pass, so it is counted per load
 # (divided by PASSES only). PROFILE=worst or PROFILE=clean changes the
-# pool, PASSES the number of passes (default 5), VERSION=2022 the
-# construction version (default: the latest shipped). Needs valgrind.
+# pool, PASSES the number of passes (default 5), RULESET=forest-fire the
+# ruleset (default construction; the peers exist for construction only),
+# VERSION=2022 its version (default: the latest shipped). Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
@@ -22,7 +23,7 @@ pool=200 # POOL in src/bin/callgrind.rs
 profile=${PROFILE:-typical}
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(evaluate from-json end-to-end batch floor floor-line compile rego-vm zen)
-echo "Construction ${VERSION:-(latest shipped)}, $profile pool of $pool inspections, $passes passes; $(valgrind --version)."
+echo "${RULESET:-construction} ${VERSION:-(latest shipped)}, $profile pool of $pool inspections, $passes passes; $(valgrind --version)."
 echo
 echo "| workload | instructions | per |"
 echo "|---|--:|---|"

@@ -8,16 +8,17 @@
 //! MODE is `evaluate` (decoded inspections), `from-json` (from parsed
 //! JSON), `end-to-end` (JSON text in, report JSON out, through
 //! serde_json), `batch` (a line in, its output record out, as `hazcheck
-//! batch` does), `compile` (load and compile the construction version once
+//! batch` does), `compile` (load and compile the ruleset version once
 //! per pass: divide by PASSES only), `floor`, `floor-line` (the floor's
 //! pipeline: parse, evaluate, serialize), `rego-vm` or `zen`; another mode,
 //! or one without its floor or peer, exits with 2. The program evaluates
-//! 200 generated construction inspections (PROFILE `typical`, `clean` or
+//! 200 generated inspections (PROFILE `typical`, `clean` or
 //! `worst`; default typical) PASSES times (default 5); only
 //! `measured_pass` is counted, so instructions per inspection = Ir / (200 ×
-//! PASSES). `benches/callgrind.sh` does this. The construction version
-//! is the latest shipped; `VERSION=2022` (a file name under
-//! rulesets/construction/) chooses another.
+//! PASSES). `benches/callgrind.sh` does this. The ruleset is construction
+//! unless `RULESET` names another shipped one (the Rego and JDM peers exist
+//! for construction only), in its latest shipped version unless `VERSION`
+//! names another (a file name under rulesets/RULESET/, such as 2022).
 
 use std::hint::black_box;
 
@@ -151,9 +152,10 @@ fn main() {
         _ => Profile::Typical,
     };
     let chosen = std::env::var("VERSION").ok();
+    let id = std::env::var("RULESET").unwrap_or_else(|_| "construction".into());
     let Some(file) = shipped::files()
         .into_iter()
-        .filter(|f| f.name.starts_with("builtin:rulesets/construction/"))
+        .filter(|f| f.name.starts_with(&format!("builtin:rulesets/{id}/")))
         .filter(|f| {
             chosen
                 .as_ref()
@@ -166,7 +168,7 @@ fn main() {
     let Ok(library) = shipped::load(&file) else {
         std::process::exit(2);
     };
-    let Some(rs) = library.versions("construction").first().cloned() else {
+    let Some(rs) = library.versions(&id).first().cloned() else {
         std::process::exit(2);
     };
     let Ok(plan) = Plan::new(rs.model()) else {
@@ -220,7 +222,7 @@ fn main() {
         insps: &insps,
         floor: floor::FLOORS
             .iter()
-            .find(|(id, v, _)| *id == "construction" && *v == version)
+            .find(|(i, v, _)| *i == id && *v == version)
             .map(|(_, _, f)| *f),
     };
     let missing = match mode {
@@ -230,7 +232,7 @@ fn main() {
         _ => None,
     };
     if let Some(m) = missing {
-        eprintln!("{mode}: {m} for construction {version}");
+        eprintln!("{mode}: {m} for {id} {version}");
         std::process::exit(2);
     }
     let mut total = 0;
