@@ -12,6 +12,7 @@ mod cli;
 mod closed_loop;
 mod diagnostics;
 mod diff;
+mod doc_links;
 mod editor;
 mod fuzz_corpus;
 mod inspections;
