@@ -830,16 +830,7 @@ fn walk(c: &Condition, positive: bool, params: &Params<'_>, found: &mut Found) {
             p.bad_options.extend(list.iter().map(|o| o.value.clone()));
         }
     }
-    let cmps = [
-        (&c.eq, Op::Eq),
-        (&c.ne, Op::Ne),
-        (&c.lt, Op::Lt),
-        (&c.lte, Op::Le),
-        (&c.gt, Op::Gt),
-        (&c.gte, Op::Ge),
-    ];
-    for (operand, op) in cmps {
-        let Some(operand) = operand else { continue };
+    for (op, operand) in lower::comparisons(c) {
         let op = if positive { op } else { op.negate() };
         match operand {
             Operand::Literal(l) => match &l.value {

@@ -40,6 +40,21 @@ pub enum B {
     Atom(Atom),
 }
 
+/// The comparisons a condition holds (`eq`, `ne`, `lt`, `lte`, `gt`,
+/// `gte`), in that order, with their operands.
+pub fn comparisons(c: &Condition) -> impl Iterator<Item = (Op, &Operand)> {
+    [
+        (&c.eq, Op::Eq),
+        (&c.ne, Op::Ne),
+        (&c.lt, Op::Lt),
+        (&c.lte, Op::Le),
+        (&c.gt, Op::Gt),
+        (&c.gte, Op::Ge),
+    ]
+    .into_iter()
+    .filter_map(|(operand, op)| operand.as_ref().map(|o| (op, o)))
+}
+
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -306,23 +321,7 @@ struct Tri {
 /// Lowers every rule of a merged ruleset. Fails on what the peers cannot
 /// express (scripts, event histories), naming it.
 pub fn lower(model: &RulesetFile) -> Result<Lowered, String> {
-    let cx = Cx {
-        items: model
-            .items
-            .iter()
-            .map(|i| (i.id.value.as_str(), i))
-            .collect(),
-        params: model
-            .parameters
-            .iter()
-            .map(|p| (p.id.value.as_str(), p))
-            .collect(),
-        rules: model
-            .rules
-            .iter()
-            .map(|r| (r.id.value.as_str(), r))
-            .collect(),
-    };
+    let cx = Cx::new(model);
     let mut rules = Vec::new();
     for r in &model.rules {
         let tri = cx.rule(r, 0)?;
@@ -361,18 +360,10 @@ pub fn item_applies(model: &RulesetFile, item: &Item) -> Result<Option<B>, Strin
     let Some(c) = &item.applies_if else {
         return Ok(None);
     };
+    // An item's relevance cannot read rules.
     let cx = Cx {
-        items: model
-            .items
-            .iter()
-            .map(|i| (i.id.value.as_str(), i))
-            .collect(),
-        params: model
-            .parameters
-            .iter()
-            .map(|p| (p.id.value.as_str(), p))
-            .collect(),
         rules: HashMap::new(),
+        ..Cx::new(model)
     };
     Ok(Some(cx.cond(c, 0)?.t))
 }
@@ -508,7 +499,28 @@ struct Cx<'m> {
     rules: HashMap<&'m str, &'m Rule>,
 }
 
-impl Cx<'_> {
+impl<'m> Cx<'m> {
+    /// The lookup tables of a merged ruleset.
+    fn new(model: &'m RulesetFile) -> Self {
+        Cx {
+            items: model
+                .items
+                .iter()
+                .map(|i| (i.id.value.as_str(), i))
+                .collect(),
+            params: model
+                .parameters
+                .iter()
+                .map(|p| (p.id.value.as_str(), p))
+                .collect(),
+            rules: model
+                .rules
+                .iter()
+                .map(|r| (r.id.value.as_str(), r))
+                .collect(),
+        }
+    }
+
     /// A rule's truth as other rules read it: true when it produced a
     /// finding; false when it passed or was excepted; not applicable when
     /// it does not apply.
@@ -842,16 +854,7 @@ impl Cx<'_> {
                 n: B::Const(false),
             });
         }
-        let cmps = [
-            (&c.eq, Op::Eq),
-            (&c.ne, Op::Ne),
-            (&c.lt, Op::Lt),
-            (&c.lte, Op::Le),
-            (&c.gt, Op::Gt),
-            (&c.gte, Op::Ge),
-        ];
-        for (operand, op) in cmps {
-            let Some(operand) = operand else { continue };
+        if let Some((op, operand)) = comparisons(c).next() {
             return self.comparison(id, kind, op, operand);
         }
         if c.between.is_some() {

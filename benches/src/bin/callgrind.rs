@@ -243,4 +243,9 @@ fn main() {
         "{mode}: {} inspections × {passes} passes ({total})",
         values.len()
     );
+    // A load that failed would be counted as a cheap one.
+    if mode == "compile" && total == 0 {
+        eprintln!("compile: {id} {version} did not load");
+        std::process::exit(1);
+    }
 }
