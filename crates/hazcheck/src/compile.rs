@@ -1226,20 +1226,11 @@ impl<'a> Cx<'a> {
                         ));
                         return None;
                     }
-                    let max = match self.m.parameters.get(i) {
-                        Some(Parameter { value: Some(v), .. }) => {
-                            v.value.to_i64().map(|v| v.max(0) as usize)
-                        }
-                        Some(Parameter { table: Some(t), .. }) => t
-                            .values
-                            .iter()
-                            .map(|r| &r.value.value)
-                            .chain(t.default.as_ref().map(|d| &d.value))
-                            .filter_map(|v| v.to_i64())
-                            .max()
-                            .map(|v| v.max(0) as usize),
-                        _ => None,
-                    };
+                    let max = values
+                        .iter()
+                        .filter_map(|v| v.to_i64())
+                        .max()
+                        .map(|v| v.max(0) as usize);
                     (CountRef::Param(i), max, p.param.span)
                 }
             };
