@@ -1099,8 +1099,6 @@ impl<'r> State<'r> {
         }
     }
 
-    /// Items read on the right-hand side of a leaf (another item, or the
-    /// item keying a parameter table).
     /// The parameters a leaf compares with.
     fn leaf_params(&self, c: &Cond) -> Vec<usize> {
         let Cond::Leaf { test, .. } = c else {
@@ -1136,6 +1134,8 @@ impl<'r> State<'r> {
         TraceParameter { id, value }
     }
 
+    /// Items read on the right-hand side of a leaf (another item, or the
+    /// item keying a parameter table).
     fn operand_items(&self, c: &Cond, _left: usize) -> Vec<usize> {
         let Cond::Leaf { test, .. } = c else {
             return Vec::new();
