@@ -1522,7 +1522,7 @@ fn five_elements() -> Vec<Text> {
 #[cfg(test)]
 mod tests {
     use super::Truth::{self, *};
-    use crate::{EvalOptions, Inspection, Library, Limits, Loader, SourceMap, Verdict};
+    use crate::{EvalOptions, Inspection, Library, Limits, Loader, Report, SourceMap, Verdict};
     use proptest::prelude::*;
 
     const RULESET: &str = r#"
@@ -1613,17 +1613,27 @@ rules:
         out.library.unwrap()
     }
 
-    fn outcome(lib: &Library, date: &str, answers: &str, rule: &str) -> String {
-        let text = format!("ruleset: t\ndate: {date}\nanswers: {answers}\n");
+    /// Evaluates an inspection written as YAML.
+    fn report(lib: &Library, text: &str, explain: bool) -> Report {
         let mut sources = SourceMap::new();
-        let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
-        let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
-        r.explanations
+        let i = Inspection::parse(text, "i.yaml", &mut sources, &Limits::default()).unwrap();
+        lib.evaluate(&i, &EvalOptions { explain }).unwrap()
+    }
+
+    /// The outcome of one rule, as its explanation gives it.
+    fn outcome_of(lib: &Library, text: &str, rule: &str) -> String {
+        report(lib, text, true)
+            .explanations
             .unwrap()
             .into_iter()
             .find(|e| e.rule == rule)
             .unwrap()
             .outcome
+    }
+
+    fn outcome(lib: &Library, date: &str, answers: &str, rule: &str) -> String {
+        let text = format!("ruleset: t\ndate: {date}\nanswers: {answers}\n");
+        outcome_of(lib, &text, rule)
     }
 
     fn check(date: &str, answers: &str, rule: &str, want: &str) {
@@ -1750,10 +1760,7 @@ rules:
     fn explanations_show_parameter_values_and_escalations() {
         let lib = library();
         let text = "ruleset: t\ndate: 2025-01-01\nanswers: {x: 3, kind: low, n: 4, b: no}\n";
-        let mut sources = SourceMap::new();
-        let i = Inspection::parse(text, "i.yaml", &mut sources, &Limits::default()).unwrap();
-        let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
-        let ex = r.explanations.unwrap();
+        let ex = report(&lib, text, true).explanations.unwrap();
         let params = |rule: &str| {
             let e = ex.iter().find(|e| e.rule == rule).unwrap();
             e.when
@@ -1778,9 +1785,7 @@ rules:
     fn missing_answers_of_a_referenced_rule_are_listed() {
         let lib = library();
         let text = "ruleset: t\ndate: 2025-01-01\nanswers: {x: 2, b: no}\n";
-        let mut sources = SourceMap::new();
-        let i = Inspection::parse(text, "i.yaml", &mut sources, &Limits::default()).unwrap();
-        let r = lib.evaluate(&i, &EvalOptions::default()).unwrap();
+        let r = report(&lib, text, false);
         let u = r.undetermined.iter().find(|u| u.rule == "r-ref").unwrap();
         // r-any waits for `c`; so does r-ref through it.
         assert_eq!(u.missing, ["c"]);
@@ -1845,10 +1850,8 @@ rules:
         let lib = library();
         let due = |extra: &str| {
             let text = format!("ruleset: t\ndate: 2025-07-01\n{extra}answers: {{b: no, c: no}}\n");
-            let mut sources = SourceMap::new();
-            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
-            let r = lib.evaluate(&i, &EvalOptions::default()).unwrap();
-            r.findings
+            report(&lib, &text, false)
+                .findings
                 .iter()
                 .find(|f| f.rule == "r-unless")
                 .and_then(|f| f.due)
@@ -1879,9 +1882,7 @@ rules:
         let lib = library();
         let eval = |answers: &str| {
             let text = format!("ruleset: t\ndate: 2025-07-01\nanswers: {answers}\n");
-            let mut sources = SourceMap::new();
-            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
-            lib.evaluate(&i, &EvalOptions::default()).unwrap()
+            report(&lib, &text, false)
         };
         assert_eq!(eval("{}").verdict, Verdict::Incomplete);
         let r = eval("{a: no, b: no, c: no, kind: high}");
@@ -1910,15 +1911,7 @@ rules:
         let lib = l.load().library.unwrap();
         let run = |date: &str, events: &str, rule: &str| {
             let text = format!("ruleset: ev\ndate: {date}\n{events}\n");
-            let mut sources = SourceMap::new();
-            let i = Inspection::parse(&text, "i.yaml", &mut sources, &Limits::default()).unwrap();
-            let r = lib.evaluate(&i, &EvalOptions { explain: true }).unwrap();
-            r.explanations
-                .unwrap()
-                .into_iter()
-                .find(|e| e.rule == rule)
-                .unwrap()
-                .outcome
+            outcome_of(&lib, &text, rule)
         };
         // One month after 2025-01-15 is 2025-02-15: still in time that day.
         let unhandled = "events: [{kind: speeding, date: 2025-01-15}]";
