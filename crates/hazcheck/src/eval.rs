@@ -1861,6 +1861,21 @@ rules:
             due("deadlines: {ordinary: 15, major: 60}\n"),
             Some(crate::Date::new(2025, 7, 16).unwrap())
         );
+        // The team's deadline for the rule comes before the one for its
+        // level, in days or as the due date itself.
+        assert_eq!(
+            due("deadlines: {ordinary: 15, rules: {r-unless: 3}}\n"),
+            Some(crate::Date::new(2025, 7, 4).unwrap())
+        );
+        assert_eq!(
+            due("deadlines: {ordinary: 15, rules: {r-unless: 2025-08-01}}\n"),
+            Some(crate::Date::new(2025, 8, 1).unwrap())
+        );
+        // An entry for another rule leaves this one at its level.
+        assert_eq!(
+            due("deadlines: {ordinary: 15, rules: {r-is: 3}}\n"),
+            Some(crate::Date::new(2025, 7, 16).unwrap())
+        );
     }
 
     #[test]
