@@ -243,8 +243,8 @@ struct State<'r> {
     insp: &'r Inspection,
     answers: Vec<Ans<'r>>,
     // The answers as written, turned into JSON only when a report shows
-    // one (#12: converting every answer up front cost a tenth of an
-    // evaluation).
+    // one (#12: most answers never appear in a report, so converting every
+    // answer up front was work thrown away).
     raw: Vec<Option<&'r Answer>>,
     date: Date,
     rule_truth: Vec<Truth>,
