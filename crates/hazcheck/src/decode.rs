@@ -831,12 +831,17 @@ fn window<T>(
     if let NodeKind::Map(entries) = &node.kind
         && entries.iter().any(|(k, _)| k.as_str() == Some("param"))
     {
-        let mut m = dec.map(node, "a parameter reference (`param`)")?;
-        let param = dec.req(&mut m, "param", |d, n| d.ident(n));
-        m.finish(dec, &["param"]);
-        return Some(Window::Param(ParamRef { param: param? }));
+        return param_ref(dec, node).map(Window::Param);
     }
     literal(dec, node).map(Window::Literal)
+}
+
+/// `{param: ...}`: a reference to a parameter by its id.
+fn param_ref(dec: &mut Decoder, node: &Node) -> Option<ParamRef> {
+    let mut m = dec.map(node, "a parameter reference (`param`)")?;
+    let param = dec.req(&mut m, "param", |d, n| d.ident(n));
+    m.finish(dec, &["param"]);
+    Some(ParamRef { param: param? })
 }
 
 fn table(dec: &mut Decoder, node: &Node) -> Option<Table> {
@@ -1274,12 +1279,7 @@ fn condition_is_empty(c: &Condition) -> bool {
 fn at_least(dec: &mut Decoder, node: &Node) -> Option<AtLeast> {
     let mut m = dec.map(node, "an at-least (`n`, `of`)")?;
     let n = dec.req(&mut m, "n", |d, n| match &n.kind {
-        NodeKind::Map(_) => {
-            let mut m = d.map(n, "a parameter reference (`param`)")?;
-            let param = d.req(&mut m, "param", |d, n| d.ident(n));
-            m.finish(d, &["param"]);
-            Some(Count::Param(ParamRef { param: param? }))
-        }
+        NodeKind::Map(_) => param_ref(d, n).map(Count::Param),
         _ => d.uint(n).map(Count::Fixed),
     });
     let of = dec.req(&mut m, "of", |d, n| d.list(n, condition));
@@ -1326,12 +1326,7 @@ fn operand(dec: &mut Decoder, node: &Node) -> Option<Operand> {
 /// A constant number: a number or `{param: ...}`.
 fn constant(dec: &mut Decoder, node: &Node) -> Option<Factor> {
     match &node.kind {
-        NodeKind::Map(_) => {
-            let mut m = dec.map(node, "a parameter reference (`param`)")?;
-            let param = dec.req(&mut m, "param", |d, n| d.ident(n));
-            m.finish(dec, &["param"]);
-            Some(Factor::Param(ParamRef { param: param? }))
-        }
+        NodeKind::Map(_) => param_ref(dec, node).map(Factor::Param),
         _ => dec.decimal(node).map(Factor::Number),
     }
 }
