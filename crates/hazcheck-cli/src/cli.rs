@@ -174,6 +174,15 @@ pub(crate) enum LangArg {
     En,
 }
 
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FailOn {
     Major,
@@ -205,23 +214,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             fail_on,
             strict,
             limits,
-        } => {
-            let lang = match lang {
-                LangArg::Zh => Lang::Zh,
-                LangArg::En => Lang::En,
-            };
-            eval(
-                &ruleset,
-                &inspections,
-                format,
-                lang,
-                explain,
-                fail_on,
-                strict,
-                &limits.limits(),
-                out,
-            )
-        }
+        } => eval(
+            &ruleset,
+            &inspections,
+            format,
+            lang.into(),
+            explain,
+            fail_on,
+            strict,
+            &limits.limits(),
+            out,
+        ),
         Command::Batch {
             ruleset,
             input,

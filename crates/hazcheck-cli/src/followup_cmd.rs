@@ -50,10 +50,7 @@ pub struct FollowUpArgs {
 
 /// Runs `hazcheck follow-up`; the result is the exit code.
 pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
-    let lang = match args.lang {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    };
+    let lang = Lang::from(args.lang);
     let limits = args.report_limits.apply(args.limits.limits());
     let (prev_name, prev_text) = read_input(
         &args.previous,

@@ -58,10 +58,7 @@ pub enum StatsFormat {
 
 /// Runs `hazcheck stats`; the result is the exit code.
 pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<u8> {
-    let lang = match args.lang {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    };
+    let lang = Lang::from(args.lang);
     let as_of = match &args.as_of {
         Some(s) => Some(Date::parse(s).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?),
         None => None,
