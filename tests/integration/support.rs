@@ -64,6 +64,34 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for e in entries.flatten() {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copy");
+        }
+    }
+}
+
+/// `PATH` with the folder of this build's binary first, so that a shell
+/// runs it as `hazcheck`.
+pub fn path_with_binary() -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_hazcheck"))
+        .parent()
+        .expect("binary folder");
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 /// A located YAML tree as JSON, the form JSON Schema validators read.
 pub fn to_json(n: &hazcheck::node::Node) -> serde_json::Value {
     use hazcheck::node::NodeKind;
