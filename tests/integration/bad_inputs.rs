@@ -350,3 +350,25 @@ fn reports_read_back_obey_their_limit() {
         stderr(&o)
     );
 }
+
+/// A report read back that is not UTF-8 is refused: from a file with the
+/// offset of the first bad byte, from standard input as such.
+#[test]
+fn reports_read_back_must_be_utf8() {
+    const BAD: &[u8] = b"{\"a\":\"\xff\"}";
+    const INSPECTION: &str = "tests/bad-inputs/inspections/03-impossible-date.yaml";
+    let dir = scratch("report-utf8");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, BAD).expect("write");
+    let path = bad.to_str().expect("utf-8");
+    let o = hazcheck(&["follow-up", "--previous", path, INSPECTION]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!("error: {path} is not valid UTF-8 (invalid byte at offset 6)\n")
+    );
+    let o = hazcheck_stdin(&["follow-up", "--previous", "-", INSPECTION], BAD);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: standard input is not valid UTF-8\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

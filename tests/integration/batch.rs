@@ -35,25 +35,6 @@ fn gist(r: &serde_json::Value) -> String {
     }
 }
 
-fn run_batch(args: &[&str], input: &[u8]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hazcheck"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
-    out
-}
-
 #[test]
 fn every_line_gives_one_record_in_input_order() {
     let long = format!(
@@ -80,7 +61,7 @@ fn every_line_gives_one_record_in_input_order() {
     }
     // The last line has no line ending and still counts.
     input.extend_from_slice(MAJOR.as_bytes());
-    let o = run_batch(
+    let o = hazcheck_stdin(
         &["batch", "--ruleset", DEMO, "--max-inspection-bytes", "200"],
         &input,
     );
@@ -139,8 +120,8 @@ fn a_file_and_standard_input_give_the_same_records_on_any_number_of_threads() {
     }
     std::fs::write(&path, &input).expect("write input");
     let from_file = hazcheck(&["batch", "--ruleset", DEMO, path.to_str().expect("path")]);
-    let from_stdin = run_batch(&["batch", "--ruleset", DEMO, "-"], input.as_bytes());
-    let one_thread = run_batch(
+    let from_stdin = hazcheck_stdin(&["batch", "--ruleset", DEMO, "-"], input.as_bytes());
+    let one_thread = hazcheck_stdin(
         &["batch", "--ruleset", DEMO, "--jobs", "1"],
         input.as_bytes(),
     );
@@ -154,7 +135,7 @@ fn a_file_and_standard_input_give_the_same_records_on_any_number_of_threads() {
 fn limit_flags_reach_each_line() {
     let line =
         br#"{"ruleset":"demo","date":"2025-01-10","answers":{"pit.depth":1,"pit.hole_depth":2}}"#;
-    let o = run_batch(&["batch", "--ruleset", DEMO, "--max-answers", "1"], line);
+    let o = hazcheck_stdin(&["batch", "--ruleset", DEMO, "--max-answers", "1"], line);
     let recs = records(&o.stdout);
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0]["errors"][0]["code"], "E0003", "{}", recs[0]);
@@ -165,7 +146,7 @@ fn limit_flags_reach_each_line() {
     assert_eq!(recs[0]["errors"][0]["column"], 49);
     // The demo ruleset nests seven levels deep; the line nests eight.
     let deep = br#"{"ruleset":"demo","date":"2025-01-10","answers":{"x":[[[[[[1]]]]]]}}"#;
-    let o = run_batch(&["batch", "--ruleset", DEMO, "--max-yaml-depth", "7"], deep);
+    let o = hazcheck_stdin(&["batch", "--ruleset", DEMO, "--max-yaml-depth", "7"], deep);
     let recs = records(&o.stdout);
     assert_eq!(
         recs[0]["errors"][0]["message"],

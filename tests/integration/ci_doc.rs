@@ -7,21 +7,6 @@ use std::process::Command;
 
 use crate::support::*;
 
-/// Copies a folder recursively (the shipped rulesets, for a simulated base
-/// branch).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir").flatten() {
-        let p = e.path();
-        let dest = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).expect("copy");
-        }
-    }
-}
-
 /// A change a reviewer must see: in the copy of the rulesets under `dir`,
 /// a major rule of an older confined-space version (not the newest) that
 /// decides one of the shipped examples is lowered to ordinary. Returns the
@@ -90,23 +75,14 @@ fn every_command_in_the_ci_guide_runs() {
             "no command uses `{needed}`"
         );
     }
-    let tmp = std::env::temp_dir().join(format!("hazcheck-ci-doc-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = scratch("ci-doc");
     let repo = tmp.join("repo");
     copy_dir(&root().join("rulesets"), &repo.join("rulesets"));
     copy_dir(&root().join("rulesets"), &tmp.join("base/rulesets"));
     // The base branch had the rule at ordinary; the change raises it to
     // major, as shipped. The diff must show that, not an identical copy.
     let (version, rule, example) = lower_a_major_rule(&tmp.join("base/rulesets"));
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_hazcheck"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_binary();
     for c in &commands {
         let out = Command::new("sh")
             .arg("-c")

@@ -8,7 +8,7 @@
 //! drops 2022. `examples` holds inspections for each case the corpus must
 //! handle, one of them of another ruleset.
 
-use crate::ci_doc::{copy_dir, lower_a_major_rule};
+use crate::ci_doc::lower_a_major_rule;
 use crate::support::*;
 
 const OLD: &str = "tests/fixtures/diff/old";

@@ -13,16 +13,14 @@ pub fn root() -> PathBuf {
 
 /// Runs the hazcheck binary from the repository root.
 pub fn hazcheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hazcheck"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run hazcheck")
+    hazcheck_in(&root(), args)
 }
 
-/// Runs the binary with text on standard input.
-pub fn hazcheck_stdin(args: &[&str], input: &str) -> Output {
+/// Runs the binary from the repository root with `input` on standard
+/// input. The input is written from a thread of its own while the output
+/// is read, so that neither side waits on a full pipe however large both
+/// are.
+pub fn hazcheck_stdin(args: &[&str], input: impl AsRef<[u8]>) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_hazcheck"))
         .args(args)
@@ -32,13 +30,16 @@ pub fn hazcheck_stdin(args: &[&str], input: &str) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn hazcheck");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.as_ref().to_vec();
+    // A run that stops reading early closes the pipe; that is its answer,
+    // not a failure of the test.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("writer");
+    out
 }
 
 /// Runs the binary in `dir`, for commands that write files or whose output
@@ -62,6 +63,34 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch folder");
     dir
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for e in entries.flatten() {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copy");
+        }
+    }
+}
+
+/// `PATH` with the folder of this build's binary first, so that a shell
+/// runs it as `hazcheck`.
+pub fn path_with_binary() -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_hazcheck"))
+        .parent()
+        .expect("binary folder");
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// A located YAML tree as JSON, the form JSON Schema validators read.

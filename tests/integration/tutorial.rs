@@ -108,36 +108,14 @@ fn parse(doc: &str) -> Vec<Step> {
     steps
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
-    for e in entries.flatten() {
-        let p = e.path();
-        let dest = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).expect("copy");
-        }
-    }
-}
-
 /// Runs `command` as a reader's shell would, with this build's binary first
 /// on the `PATH`; the result is the combined output and the exit code.
 fn shell(command: &str, dir: &Path) -> (String, i32) {
-    let bin = Path::new(env!("CARGO_BIN_EXE_hazcheck"))
-        .parent()
-        .expect("binary folder");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("{command} 2>&1"))
         .current_dir(dir)
-        .env("PATH", path)
+        .env("PATH", path_with_binary())
         .env("NO_COLOR", "1")
         .output()
         .expect("run sh");

@@ -174,6 +174,15 @@ pub(crate) enum LangArg {
     En,
 }
 
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FailOn {
     Major,
@@ -205,23 +214,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
             fail_on,
             strict,
             limits,
-        } => {
-            let lang = match lang {
-                LangArg::Zh => Lang::Zh,
-                LangArg::En => Lang::En,
-            };
-            eval(
-                &ruleset,
-                &inspections,
-                format,
-                lang,
-                explain,
-                fail_on,
-                strict,
-                &limits.limits(),
-                out,
-            )
-        }
+        } => eval(
+            &ruleset,
+            &inspections,
+            format,
+            lang.into(),
+            explain,
+            fail_on,
+            strict,
+            &limits.limits(),
+            out,
+        ),
         Command::Batch {
             ruleset,
             input,
@@ -467,19 +470,17 @@ pub(crate) fn read_input(path: &Path, max: usize, flag: &str) -> Result<(String,
     if bytes.len() > max {
         bail!("{name} is larger than the limit of {max} bytes (raise it with {flag})");
     }
-    if path == Path::new("-") {
-        return String::from_utf8(bytes)
-            .map(|s| (name, s))
-            .map_err(|_| anyhow::anyhow!("standard input is not valid UTF-8"));
-    }
     let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not valid UTF-8 (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
+        if path == Path::new("-") {
+            anyhow::anyhow!("standard input is not valid UTF-8")
+        } else {
+            anyhow::anyhow!(
+                "{name} is not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        }
     })?;
-    Ok((path.display().to_string(), text))
+    Ok((name, text))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -11,10 +11,11 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use hazcheck::followup::{FollowUp, FollowUpOptions, Previous, Status, follow_up};
-use hazcheck::{EvalOptions, Inspection, Lang, Level, SourceMap};
+use hazcheck::{EvalOptions, Inspection, Lang, SourceMap};
 
 use crate::cli::{LangArg, ReportFormat, library_or_errors, load_ruleset_with, read_input};
-use crate::{render, report_text};
+use crate::render;
+use crate::report_text::{self, level_word, t};
 
 /// Arguments of `hazcheck follow-up`.
 #[derive(Debug, clap::Args)]
@@ -50,10 +51,7 @@ pub struct FollowUpArgs {
 
 /// Runs `hazcheck follow-up`; the result is the exit code.
 pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
-    let lang = match args.lang {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    };
+    let lang = Lang::from(args.lang);
     let limits = args.report_limits.apply(args.limits.limits());
     let (prev_name, prev_text) = read_input(
         &args.previous,
@@ -95,20 +93,6 @@ pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(u8::from(
         args.fail_on_escalation && !result.escalate.is_empty(),
     ))
-}
-
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
-fn level_name(level: Level, lang: Lang) -> &'static str {
-    match level {
-        Level::Major => t(lang, "重大", "major"),
-        Level::Ordinary => t(lang, "一般", "ordinary"),
-    }
 }
 
 fn counts_line(f: &FollowUp, lang: Lang) -> String {
@@ -161,12 +145,12 @@ fn human(f: &FollowUp, lang: Lang) -> String {
                     s,
                     "; {} {} → {}",
                     t(lang, "级别", "level"),
-                    level_name(p, lang),
-                    level_name(m.level, lang)
+                    level_word(p, lang),
+                    level_word(m.level, lang)
                 );
             }
             _ => {
-                let _ = write!(s, "; {}", level_name(m.level, lang));
+                let _ = write!(s, "; {}", level_word(m.level, lang));
             }
         }
         s.push_str(")\n");
@@ -308,7 +292,7 @@ fn markdown(f: &FollowUp, lang: Lang) -> String {
                 m.status.describe(lang),
                 m.rule,
                 cell(m.title.get(lang)),
-                level_name(m.level, lang),
+                level_word(m.level, lang),
                 m.found,
                 m.due
                     .map_or_else(|| t(lang, "未设定", "none").to_string(), |d| d.to_string())

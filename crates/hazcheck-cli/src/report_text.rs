@@ -14,7 +14,16 @@ fn level_name(level: Level, lang: Lang) -> &'static str {
     }
 }
 
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+/// A level in one word, for tables and lists (`重大`, `major`).
+pub(crate) fn level_word(level: Level, lang: Lang) -> &'static str {
+    match level {
+        Level::Major => t(lang, "重大", "major"),
+        Level::Ordinary => t(lang, "一般", "ordinary"),
+    }
+}
+
+/// The text in the language asked for.
+pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use hazcheck::stats::{OpenHazard, Row, Stats, StatsBuilder, StatsOptions};
-use hazcheck::{Date, Lang, Level};
+use hazcheck::{Date, Lang};
 
 use crate::cli::LangArg;
+use crate::report_text::{level_word, t};
 
 /// Arguments of `hazcheck stats`.
 #[derive(Debug, clap::Args)]
@@ -58,10 +59,7 @@ pub enum StatsFormat {
 
 /// Runs `hazcheck stats`; the result is the exit code.
 pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<u8> {
-    let lang = match args.lang {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    };
+    let lang = Lang::from(args.lang);
     let as_of = match &args.as_of {
         Some(s) => Some(Date::parse(s).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?),
         None => None,
@@ -139,13 +137,6 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
 /// The groups of the statistics, in display order, with their headings.
 pub(crate) fn sections(s: &Stats, lang: Lang) -> Vec<(&'static str, &'static str, &[Row])> {
     vec![
@@ -185,13 +176,6 @@ pub(crate) fn row_label(dimension: &str, r: &Row, lang: Lang) -> String {
 pub(crate) fn percent(r: &Row) -> String {
     r.rectified_percent
         .map_or_else(|| "-".to_string(), |p| format!("{p:.1}%"))
-}
-
-pub(crate) fn level_name(level: Level, lang: Lang) -> &'static str {
-    match level {
-        Level::Major => t(lang, "重大", "major"),
-        Level::Ordinary => t(lang, "一般", "ordinary"),
-    }
 }
 
 pub(crate) fn site_label(h: &OpenHazard) -> String {
@@ -297,7 +281,7 @@ fn table(s: &Stats, lang: Lang) -> String {
                 site_label(h),
                 h.rule,
                 h.title.get(lang),
-                level_name(h.level, lang),
+                level_word(h.level, lang),
                 t(lang, "发现", "found"),
                 h.found,
                 t(lang, "期限", "due"),

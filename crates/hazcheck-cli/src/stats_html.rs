@@ -11,9 +11,8 @@ use std::fmt::Write as _;
 use hazcheck::Lang;
 use hazcheck::stats::{OpenHazard, Row, Stats};
 
-use crate::stats_cmd::{
-    cells, headings, level_name, no_due_note, percent, row_label, sections, site_label, t,
-};
+use crate::report_text::{level_word, t};
+use crate::stats_cmd::{cells, headings, no_due_note, percent, row_label, sections, site_label};
 
 /// How many rows a chart shows; the table below it has every row.
 const CHART_ROWS: usize = 15;
@@ -297,10 +296,10 @@ fn stacked_chart(rows: &[(String, usize, usize)], caption: &str, lang: Lang) -> 
         "<rect x=\"{LABEL_W}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{MAJOR_COLOR}\"/><text x=\"{}\" y=\"16\">{}</text>\
          <rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{ORDINARY_COLOR}\"/><text x=\"{}\" y=\"16\">{}</text>",
         LABEL_W + 16,
-        esc(level_name(hazcheck::Level::Major, lang)),
+        esc(level_word(hazcheck::Level::Major, lang)),
         LABEL_W + 80,
         LABEL_W + 96,
-        esc(level_name(hazcheck::Level::Ordinary, lang)),
+        esc(level_word(hazcheck::Level::Ordinary, lang)),
     );
     for (i, (label, major, ordinary)) in rows.iter().enumerate() {
         let y = TOP + i * ROW_H;
@@ -315,9 +314,9 @@ fn stacked_chart(rows: &[(String, usize, usize)], caption: &str, lang: Lang) -> 
              <text x=\"{}\" y=\"{}\">{}</text></g>",
             esc(label),
             major,
-            esc(level_name(hazcheck::Level::Major, lang)),
+            esc(level_word(hazcheck::Level::Major, lang)),
             ordinary,
-            esc(level_name(hazcheck::Level::Ordinary, lang)),
+            esc(level_word(hazcheck::Level::Ordinary, lang)),
             LABEL_W - 8,
             y + 15,
             esc(&short(label)),
@@ -422,7 +421,7 @@ fn hazard_table(h: &mut String, list: &[OpenHazard], lang: Lang) {
             esc(&site_label(x)),
             esc(&x.rule),
             esc(x.title.get(lang)),
-            esc(level_name(x.level, lang)),
+            esc(level_word(x.level, lang)),
             x.found,
             x.due
                 .map_or_else(|| t(lang, "未设定", "none").to_string(), |d| d.to_string()),

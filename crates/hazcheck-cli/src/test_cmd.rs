@@ -57,7 +57,6 @@ pub fn run(
     limits: &Limits,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let limits = limits.clone();
     let mut tests = Vec::new();
     for p in paths {
         if !p.exists() {
@@ -89,7 +88,7 @@ pub fn run(
     for t in &tests {
         let text = std::fs::read_to_string(t)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", t.display()))?;
-        match testing::parse(&text, &t.display().to_string(), &mut sources, &limits) {
+        match testing::parse(&text, &t.display().to_string(), &mut sources, limits) {
             Ok(f) => files.push(f),
             Err(d) => diags.extend(d),
         }
