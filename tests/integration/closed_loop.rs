@@ -1392,3 +1392,57 @@ fn stats_page_renders_in_a_headless_browser() {
         png.len()
     );
 }
+
+/// Ids, site names and titles read from inspections and reports never
+/// reach the terminal raw: the follow-up text and the statistics table
+/// show control characters as escapes, as `eval` does.
+#[test]
+fn follow_up_and_stats_text_cannot_drive_the_terminal() {
+    let dir = scratch("terminal");
+    let hostile = |path: &str, id: &str| {
+        let text = std::fs::read_to_string(root().join(path)).expect("read visit");
+        text.replace(&format!("id: {id}"), &format!("id: \"{id}\\e[31mRED\""))
+            .replace("name: 某住宅项目3号楼", "name: \"某住宅\\e[2J项目\"")
+    };
+    let v1 = dir.join("visit-1.yaml");
+    let v2 = dir.join("visit-2.yaml");
+    std::fs::write(&v1, hostile(VISITS[0], "JN-031-V1")).expect("write");
+    std::fs::write(&v2, hostile(VISITS[1], "JN-031-V2")).expect("write");
+    let report = dir.join("visit-1.json");
+    let (v1, v2, report_s) = (
+        v1.to_string_lossy().into_owned(),
+        v2.to_string_lossy().into_owned(),
+        report.to_string_lossy().into_owned(),
+    );
+    let o = hazcheck(&["eval", "--ruleset", RULESETS, &v1, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("\\u001b[2J"),
+        "the report keeps the name as given"
+    );
+    std::fs::write(&report, &o.stdout).expect("write");
+    let follow = hazcheck(&[
+        "follow-up",
+        "--ruleset",
+        RULESETS,
+        "--previous",
+        &report_s,
+        &v2,
+    ]);
+    assert!(follow.status.success(), "{}", stderr(&follow));
+    let stats = hazcheck(&["stats", &report_s, "--lang", "en"]);
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    for (what, text, shown) in [
+        ("follow-up", stdout(&follow), "JN-031-V1\\u{1b}[31mRED"),
+        ("stats", stdout(&stats), "某住宅\\u{1b}[2J项目"),
+    ] {
+        assert!(
+            !text.contains('\u{1b}'),
+            "{what} printed a raw escape:\n{text}"
+        );
+        assert!(
+            text.contains(shown),
+            "{what} does not show {shown:?}:\n{text}"
+        );
+    }
+}

@@ -222,7 +222,8 @@ fn human(f: &FollowUp, lang: Lang) -> String {
         t(lang, "回头看统计", "follow-up counts"),
         counts_line(f, lang)
     );
-    s
+    // The history and the matches carry ids and titles from the inputs.
+    report_text::terminal_safe(s)
 }
 
 /// The due date of a match, or that it has none.

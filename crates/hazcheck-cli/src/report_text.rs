@@ -51,7 +51,7 @@ fn one_line(s: &str) -> String {
 /// The text with every control character other than the line break shown
 /// as an escape, so that no input can drive the terminal (colours, cursor
 /// moves, a cleared screen) when the report is printed.
-fn terminal_safe(s: String) -> String {
+pub(crate) fn terminal_safe(s: String) -> String {
     if !s.chars().any(|c| c.is_control() && c != '\n') {
         return s;
     }

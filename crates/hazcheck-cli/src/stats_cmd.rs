@@ -17,7 +17,7 @@ use hazcheck::stats::{OpenHazard, Row, Stats, StatsBuilder, StatsOptions};
 use hazcheck::{Date, Lang};
 
 use crate::cli::LangArg;
-use crate::report_text::{level_word, t};
+use crate::report_text::{level_word, t, terminal_safe};
 
 /// Arguments of `hazcheck stats`.
 #[derive(Debug, clap::Args)]
@@ -308,7 +308,8 @@ fn table(s: &Stats, lang: Lang) -> String {
         }
         out.push('\n');
     }
-    out
+    // Regions, sites and titles come from the reports read.
+    terminal_safe(out)
 }
 
 /// Says that open hazards without a due date cannot be overdue.
