@@ -471,41 +471,17 @@ fn build_inspection(
         if let Some(n) = layer.get("date") {
             date = dec.date(n).or(date);
         }
-        if let Some(n) = layer.get("site") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("site", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => site = i.site,
-                Err(d) => dec.diags.extend(d),
-            }
+        if let Some(n) = layer.get("site")
+            && let Some(i) = decode_part(dec, &ruleset.value, "site", n, limits)
+        {
+            site = i.site;
         }
         if let Some(n) = layer.get("inspector") {
             inspector = dec.string(n).map(|s| s.value);
         }
         if let Some(n) = layer.get("answers") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("answers", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => answers.extend(i.answers),
-                Err(d) => dec.diags.extend(d),
+            if let Some(i) = decode_part(dec, &ruleset.value, "answers", n, limits) {
+                answers.extend(i.answers);
             }
             // A null answer in a variation removes the base's answer.
             if let NodeKind::Map(entries) = &n.kind {
@@ -525,22 +501,10 @@ fn build_inspection(
                 answers.remove(&id.value);
             }
         }
-        if let Some(n) = layer.get("previous") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("previous", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => previous = i.previous,
-                Err(d) => dec.diags.extend(d),
-            }
+        if let Some(n) = layer.get("previous")
+            && let Some(i) = decode_part(dec, &ruleset.value, "previous", n, limits)
+        {
+            previous = i.previous;
         }
         if layer
             .get("events")
@@ -548,22 +512,10 @@ fn build_inspection(
         {
             // `events: null` in a variation removes the inherited history.
             events = None;
-        } else if let Some(n) = layer.get("events") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("events", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => events = i.events,
-                Err(d) => dec.diags.extend(d),
-            }
+        } else if let Some(n) = layer.get("events")
+            && let Some(i) = decode_part(dec, &ruleset.value, "events", n, limits)
+        {
+            events = i.events;
         }
     }
     let Some(date) = date else {
@@ -591,6 +543,32 @@ fn build_inspection(
         deadlines: None,
         events,
     })
+}
+
+/// Decodes one part of a case (`key: n`) as the inspection format does, by
+/// wrapping it in an inspection of its own; problems go to `dec`.
+fn decode_part(
+    dec: &mut Decoder,
+    ruleset: &str,
+    key: &str,
+    n: &Node,
+    limits: &Limits,
+) -> Option<Inspection> {
+    let wrapped = Node {
+        kind: NodeKind::Map(vec![
+            (str_node("ruleset", n.span), str_node(ruleset, n.span)),
+            (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
+            (str_node(key, n.span), n.clone()),
+        ]),
+        span: n.span,
+    };
+    match Inspection::from_node(&wrapped, limits) {
+        Ok(i) => Some(i),
+        Err(d) => {
+            dec.diags.extend(d);
+            None
+        }
+    }
 }
 
 /// The date the pieces of a case are decoded with before the case's own
