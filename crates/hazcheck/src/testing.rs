@@ -392,7 +392,7 @@ fn decode_file(dec: &mut Decoder, node: &Node, file: FileId, limits: &Limits) ->
         });
     }
     let mut cases = Vec::new();
-    for (i, r) in raw.iter().enumerate() {
+    for r in &raw {
         // Resolve the base chain, innermost first.
         let mut chain: Vec<&RawCase<'_>> = vec![r];
         let mut cur = r;
@@ -437,7 +437,6 @@ fn decode_file(dec: &mut Decoder, node: &Node, file: FileId, limits: &Limits) ->
         let Some(expect) = r.expect.clone() else {
             continue;
         };
-        let _ = i;
         cases.push(Case {
             name: r.name.clone(),
             inspection,
