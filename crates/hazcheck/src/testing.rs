@@ -753,12 +753,14 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
     for tf in files {
         let mut cases = Vec::new();
         for case in &tf.cases {
-            let answers: BTreeMap<String, serde_json::Value> = case
-                .inspection
-                .answers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.value.to_json()))
-                .collect();
+            // Only a failed case shows its answers.
+            let answers = || -> BTreeMap<String, serde_json::Value> {
+                case.inspection
+                    .answers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.value.to_json()))
+                    .collect()
+            };
             let line = case.name.span.line;
             let outcome = library
                 .select(&case.inspection.ruleset.value, case.inspection.date.value)
@@ -801,7 +803,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     cases.push(CaseResult {
                         name: case.name.value.clone(),
                         passed: failures.is_empty(),
-                        answers: (!failures.is_empty()).then_some(answers),
+                        answers: (!failures.is_empty()).then(answers),
                         failures,
                         version: Some(report.ruleset.version.clone()),
                         verdict: Some(report.verdict),
@@ -816,7 +818,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     version: None,
                     verdict: None,
                     fired: Vec::new(),
-                    answers: Some(answers),
+                    answers: Some(answers()),
                     line,
                 }),
             }
