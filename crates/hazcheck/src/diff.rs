@@ -1233,5 +1233,28 @@ rules:
             got,
             vec![("shallow", "ordinary, due 2024-05-08", "excepted")]
         );
+        // A rule that now also needs the missing depth is undetermined.
+        let needs_depth = library(&[one(&GUARD.replace(
+            "when: {item: guard, is: false}",
+            "when: {all: [{item: guard, is: false}, {item: depth, lt: 100}]}",
+        ))]);
+        let c = corpus(&Side::all(&old), &Side::all(&needs_depth), &inspections);
+        let got: Vec<(&str, Verdict, &[OutcomeChange])> = c
+            .changed
+            .iter()
+            .map(|x| (x.inspection.as_str(), x.new_verdict, x.rules.as_slice()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "unknown",
+                Verdict::Incomplete,
+                &[OutcomeChange {
+                    rule: "no-guard".into(),
+                    old: "ordinary, due 2024-05-08".into(),
+                    new: "undetermined".into(),
+                }][..]
+            )]
+        );
     }
 }

@@ -664,9 +664,7 @@ pub fn assess(
     let last = history
         .iter()
         .map(|v| v.date)
-        .chain([before.inspection.date])
-        .max()
-        .unwrap_or(before.inspection.date);
+        .fold(before.inspection.date, Date::max);
     if date <= last {
         return Err(FollowUpError::DateOrder {
             previous: last,

@@ -156,18 +156,10 @@ pub fn read_records_from<R: BufRead>(
         // than byte by byte. Anything else (a document over several lines,
         // a line longer than the buffer, an error) is read byte by byte
         // below, where errors get their exact place.
-        if let Some(value) = src.whole_line() {
+        let result = if let Some(value) = src.whole_line() {
             top_value(value, each, &mut failure);
-            if let Some(message) = failure {
-                return Err(ReadError {
-                    line,
-                    column,
-                    message,
-                });
-            }
-            continue;
-        }
-        let result = {
+            Ok(())
+        } else {
             let mut de = serde_json::Deserializer::from_reader(&mut src);
             Top {
                 each: &mut *each,

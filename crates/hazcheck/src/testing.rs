@@ -392,7 +392,7 @@ fn decode_file(dec: &mut Decoder, node: &Node, file: FileId, limits: &Limits) ->
         });
     }
     let mut cases = Vec::new();
-    for (i, r) in raw.iter().enumerate() {
+    for r in &raw {
         // Resolve the base chain, innermost first.
         let mut chain: Vec<&RawCase<'_>> = vec![r];
         let mut cur = r;
@@ -437,7 +437,6 @@ fn decode_file(dec: &mut Decoder, node: &Node, file: FileId, limits: &Limits) ->
         let Some(expect) = r.expect.clone() else {
             continue;
         };
-        let _ = i;
         cases.push(Case {
             name: r.name.clone(),
             inspection,
@@ -471,41 +470,17 @@ fn build_inspection(
         if let Some(n) = layer.get("date") {
             date = dec.date(n).or(date);
         }
-        if let Some(n) = layer.get("site") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("site", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => site = i.site,
-                Err(d) => dec.diags.extend(d),
-            }
+        if let Some(n) = layer.get("site")
+            && let Some(i) = decode_part(dec, &ruleset.value, "site", n, limits)
+        {
+            site = i.site;
         }
         if let Some(n) = layer.get("inspector") {
             inspector = dec.string(n).map(|s| s.value);
         }
         if let Some(n) = layer.get("answers") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("answers", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => answers.extend(i.answers),
-                Err(d) => dec.diags.extend(d),
+            if let Some(i) = decode_part(dec, &ruleset.value, "answers", n, limits) {
+                answers.extend(i.answers);
             }
             // A null answer in a variation removes the base's answer.
             if let NodeKind::Map(entries) = &n.kind {
@@ -525,22 +500,10 @@ fn build_inspection(
                 answers.remove(&id.value);
             }
         }
-        if let Some(n) = layer.get("previous") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("previous", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => previous = i.previous,
-                Err(d) => dec.diags.extend(d),
-            }
+        if let Some(n) = layer.get("previous")
+            && let Some(i) = decode_part(dec, &ruleset.value, "previous", n, limits)
+        {
+            previous = i.previous;
         }
         if layer
             .get("events")
@@ -548,22 +511,10 @@ fn build_inspection(
         {
             // `events: null` in a variation removes the inherited history.
             events = None;
-        } else if let Some(n) = layer.get("events") {
-            let wrapped = Node {
-                kind: NodeKind::Map(vec![
-                    (
-                        str_node("ruleset", n.span),
-                        str_node(&ruleset.value, n.span),
-                    ),
-                    (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
-                    (str_node("events", n.span), n.clone()),
-                ]),
-                span: n.span,
-            };
-            match Inspection::from_node(&wrapped, limits) {
-                Ok(i) => events = i.events,
-                Err(d) => dec.diags.extend(d),
-            }
+        } else if let Some(n) = layer.get("events")
+            && let Some(i) = decode_part(dec, &ruleset.value, "events", n, limits)
+        {
+            events = i.events;
         }
     }
     let Some(date) = date else {
@@ -591,6 +542,32 @@ fn build_inspection(
         deadlines: None,
         events,
     })
+}
+
+/// Decodes one part of a case (`key: n`) as the inspection format does, by
+/// wrapping it in an inspection of its own; problems go to `dec`.
+fn decode_part(
+    dec: &mut Decoder,
+    ruleset: &str,
+    key: &str,
+    n: &Node,
+    limits: &Limits,
+) -> Option<Inspection> {
+    let wrapped = Node {
+        kind: NodeKind::Map(vec![
+            (str_node("ruleset", n.span), str_node(ruleset, n.span)),
+            (str_node("date", n.span), str_node(PLACEHOLDER_DATE, n.span)),
+            (str_node(key, n.span), n.clone()),
+        ]),
+        span: n.span,
+    };
+    match Inspection::from_node(&wrapped, limits) {
+        Ok(i) => Some(i),
+        Err(d) => {
+            dec.diags.extend(d);
+            None
+        }
+    }
 }
 
 /// The date the pieces of a case are decoded with before the case's own
@@ -776,12 +753,14 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
     for tf in files {
         let mut cases = Vec::new();
         for case in &tf.cases {
-            let answers: BTreeMap<String, serde_json::Value> = case
-                .inspection
-                .answers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.value.to_json()))
-                .collect();
+            // Only a failed case shows its answers.
+            let answers = || -> BTreeMap<String, serde_json::Value> {
+                case.inspection
+                    .answers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.value.to_json()))
+                    .collect()
+            };
             let line = case.name.span.line;
             let outcome = library
                 .select(&case.inspection.ruleset.value, case.inspection.date.value)
@@ -824,7 +803,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     cases.push(CaseResult {
                         name: case.name.value.clone(),
                         passed: failures.is_empty(),
-                        answers: (!failures.is_empty()).then_some(answers),
+                        answers: (!failures.is_empty()).then(answers),
                         failures,
                         version: Some(report.ruleset.version.clone()),
                         verdict: Some(report.verdict),
@@ -839,7 +818,7 @@ pub fn run(library: &Library, files: &[TestFile], sources: &SourceMap) -> TestRu
                     version: None,
                     verdict: None,
                     fired: Vec::new(),
-                    answers: Some(answers),
+                    answers: Some(answers()),
                     line,
                 }),
             }
