@@ -60,6 +60,9 @@ pub fn run(args: &FollowUpArgs, out: &mut dyn Write) -> Result<u8> {
     )?;
     let previous =
         Previous::from_json(&prev_text).map_err(|e| anyhow::anyhow!("{prev_name}: {e}"))?;
+    // FIXME(#11): an oversized inspection gets a plain error here where
+    // `eval` gives a located E0003 (`read_input_limited`); the bad-input
+    // catalogue pins this text, so aligning them means updating it.
     let (name, text) = read_input(
         &args.inspection,
         limits.max_inspection_bytes,
@@ -267,6 +270,10 @@ fn policy_line(f: &FollowUp, lang: Lang) -> String {
 /// The result as Markdown: the follow-up first, for a ticket, then the
 /// visit's report.
 fn markdown(f: &FollowUp, lang: Lang) -> String {
+    // FIXME(#11): only `|` is escaped, and the history's inspection ids
+    // not at all, where the report's own Markdown (`report_text::md`)
+    // escapes all markup; sharing that escaper, with the snapshots updated,
+    // would finish it.
     let cell = |x: &str| x.replace('|', "\\|");
     let mut s = format!(
         "## {} {}\n\n",

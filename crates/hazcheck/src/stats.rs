@@ -152,8 +152,8 @@ pub fn read_records_from<R: BufRead>(
         src.left = src.limit;
         let mut failure = None;
         // Most inputs are NDJSON: a value that fills the rest of its line
-        // is parsed from the buffer at once, which is several times faster
-        // than byte by byte. Anything else (a document over several lines,
+        // is parsed from the buffer at once, without the reader's call per
+        // byte. Anything else (a document over several lines,
         // a line longer than the buffer, an error) is read byte by byte
         // below, where errors get their exact place.
         let result = if let Some(value) = src.whole_line() {
