@@ -541,10 +541,10 @@ struct Budget {
     recorded_bytes: usize,
     documents: usize,
     nodes: usize,
-    depth: usize,
-    deepest: usize,
     scalar_bytes: usize,
     merge_keys: usize,
+    /// The lists and mappings open, innermost last: their number is the
+    /// depth.
     containers: Vec<Container>,
 }
 
@@ -620,9 +620,7 @@ impl Budget {
     fn enter(&mut self, mapping: bool, tag_len: usize, anchor: usize) -> Result<(), Breach> {
         self.event()?;
         self.node()?;
-        self.depth = self.depth.saturating_add(1);
-        self.deepest = self.deepest.max(self.depth);
-        if self.deepest > self.max_depth {
+        if self.containers.len() >= self.max_depth {
             return Err(Breach::Depth);
         }
         self.bytes(tag_len)?;
@@ -645,7 +643,6 @@ impl Budget {
 
     fn leave(&mut self, mapping: bool) -> Result<(), Breach> {
         self.event()?;
-        self.depth = self.depth.checked_sub(1).ok_or(Breach::Unbalanced)?;
         let from_value = match (mapping, self.containers.pop()) {
             (false, Some(Container::Sequence { from_value }))
             | (true, Some(Container::Mapping { from_value, .. })) => from_value,
@@ -1928,8 +1925,6 @@ pub(super) fn read(
             recorded_bytes: 0,
             documents: 0,
             nodes: 0,
-            depth: 0,
-            deepest: 0,
             scalar_bytes: 0,
             merge_keys: 0,
             containers: Vec::new(),
