@@ -504,16 +504,19 @@ impl Item<'_> {
     /// A plain `<<` key (or one tagged `!!merge`).
     fn is_merge_key(&self) -> bool {
         match &self.ev.kind {
-            Kind::Scalar { value, style, tag } => {
-                value == "<<"
-                    && match tag {
-                        Some(t) => t.sf == SfTag::Merge,
-                        None => *style == ScalarStyle::Plain,
-                    }
-            }
+            Kind::Scalar { value, style, tag } => is_merge_key(value, *style, tag.as_deref()),
             _ => false,
         }
     }
+}
+
+/// Whether a scalar is a merge key: a plain `<<`, or one tagged `!!merge`.
+fn is_merge_key(value: &str, style: ScalarStyle, tag: Option<&TagInfo>) -> bool {
+    value == "<<"
+        && match tag {
+            Some(t) => t.sf == SfTag::Merge,
+            None => style == ScalarStyle::Plain,
+        }
 }
 
 #[derive(Clone, Copy)]
@@ -660,14 +663,12 @@ impl Budget {
     fn observe(&mut self, raw: &Event<'_>, tag: Option<&TagInfo>) -> Result<(), Breach> {
         let tag_len = tag.map_or(0, |t| t.budget_len);
         match raw {
-            Event::Scalar(value, style, anchor, _) => {
-                let merge_key = value == "<<"
-                    && match tag {
-                        Some(t) => t.sf == SfTag::Merge,
-                        None => *style == ScalarStyle::Plain,
-                    };
-                self.scalar(value.len(), tag_len, *anchor, merge_key)
-            }
+            Event::Scalar(value, style, anchor, _) => self.scalar(
+                value.len(),
+                tag_len,
+                *anchor,
+                is_merge_key(value, *style, tag),
+            ),
             Event::MappingStart(_, anchor, _) => self.enter(true, tag_len, *anchor),
             Event::SequenceStart(_, anchor, _) => self.enter(false, tag_len, *anchor),
             Event::MappingEnd => self.leave(true),
