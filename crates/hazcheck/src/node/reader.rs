@@ -1157,11 +1157,7 @@ fn scalar_id<'a>(value: &Cow<'a, str>, style: ScalarStyle, tag: Option<&TagInfo>
     } else {
         canon(tag, SfTag::String)
     };
-    let value = match value {
-        Cow::Borrowed(s) => Cow::Borrowed(*s),
-        Cow::Owned(s) => Cow::Owned(s.clone()),
-    };
-    KeyId::Scalar(tag_id, value)
+    KeyId::Scalar(tag_id, value.clone())
 }
 
 /// The identity of the node that starts at `items[i]`, and the index past
