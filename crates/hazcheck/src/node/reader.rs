@@ -1861,7 +1861,6 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
             x => base64_value(x)?,
         };
         let d = match chunk[3] {
-            b'=' if pad == 0 => return None,
             b'=' => 0,
             x => base64_value(x)?,
         };
@@ -1875,9 +1874,6 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
         }
         if pad == 0 {
             out.push((triple & 0xFF) as u8);
-        }
-        if pad > 2 {
-            return None;
         }
     }
     Some(out)
