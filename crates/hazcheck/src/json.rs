@@ -245,10 +245,7 @@ impl Parser<'_> {
             }
             Ok(kind)
         } else {
-            Err(self.error(
-                Code::Syntax,
-                format!("expected a JSON value, found {}", self.found()),
-            ))
+            Err(self.not_a_value())
         }
     }
 

@@ -504,16 +504,19 @@ impl Item<'_> {
     /// A plain `<<` key (or one tagged `!!merge`).
     fn is_merge_key(&self) -> bool {
         match &self.ev.kind {
-            Kind::Scalar { value, style, tag } => {
-                value == "<<"
-                    && match tag {
-                        Some(t) => t.sf == SfTag::Merge,
-                        None => *style == ScalarStyle::Plain,
-                    }
-            }
+            Kind::Scalar { value, style, tag } => is_merge_key(value, *style, tag.as_deref()),
             _ => false,
         }
     }
+}
+
+/// Whether a scalar is a merge key: a plain `<<`, or one tagged `!!merge`.
+fn is_merge_key(value: &str, style: ScalarStyle, tag: Option<&TagInfo>) -> bool {
+    value == "<<"
+        && match tag {
+            Some(t) => t.sf == SfTag::Merge,
+            None => style == ScalarStyle::Plain,
+        }
 }
 
 #[derive(Clone, Copy)]
@@ -541,10 +544,10 @@ struct Budget {
     recorded_bytes: usize,
     documents: usize,
     nodes: usize,
-    depth: usize,
-    deepest: usize,
     scalar_bytes: usize,
     merge_keys: usize,
+    /// The lists and mappings open, innermost last: their number is the
+    /// depth.
     containers: Vec<Container>,
 }
 
@@ -620,9 +623,7 @@ impl Budget {
     fn enter(&mut self, mapping: bool, tag_len: usize, anchor: usize) -> Result<(), Breach> {
         self.event()?;
         self.node()?;
-        self.depth = self.depth.saturating_add(1);
-        self.deepest = self.deepest.max(self.depth);
-        if self.deepest > self.max_depth {
+        if self.containers.len() >= self.max_depth {
             return Err(Breach::Depth);
         }
         self.bytes(tag_len)?;
@@ -645,7 +646,6 @@ impl Budget {
 
     fn leave(&mut self, mapping: bool) -> Result<(), Breach> {
         self.event()?;
-        self.depth = self.depth.checked_sub(1).ok_or(Breach::Unbalanced)?;
         let from_value = match (mapping, self.containers.pop()) {
             (false, Some(Container::Sequence { from_value }))
             | (true, Some(Container::Mapping { from_value, .. })) => from_value,
@@ -663,14 +663,12 @@ impl Budget {
     fn observe(&mut self, raw: &Event<'_>, tag: Option<&TagInfo>) -> Result<(), Breach> {
         let tag_len = tag.map_or(0, |t| t.budget_len);
         match raw {
-            Event::Scalar(value, style, anchor, _) => {
-                let merge_key = value == "<<"
-                    && match tag {
-                        Some(t) => t.sf == SfTag::Merge,
-                        None => *style == ScalarStyle::Plain,
-                    };
-                self.scalar(value.len(), tag_len, *anchor, merge_key)
-            }
+            Event::Scalar(value, style, anchor, _) => self.scalar(
+                value.len(),
+                tag_len,
+                *anchor,
+                is_merge_key(value, *style, tag),
+            ),
             Event::MappingStart(_, anchor, _) => self.enter(true, tag_len, *anchor),
             Event::SequenceStart(_, anchor, _) => self.enter(false, tag_len, *anchor),
             Event::MappingEnd => self.leave(true),
@@ -1159,11 +1157,7 @@ fn scalar_id<'a>(value: &Cow<'a, str>, style: ScalarStyle, tag: Option<&TagInfo>
     } else {
         canon(tag, SfTag::String)
     };
-    let value = match value {
-        Cow::Borrowed(s) => Cow::Borrowed(*s),
-        Cow::Owned(s) => Cow::Owned(s.clone()),
-    };
-    KeyId::Scalar(tag_id, value)
+    KeyId::Scalar(tag_id, value.clone())
 }
 
 /// The identity of the node that starts at `items[i]`, and the index past
@@ -1867,7 +1861,6 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
             x => base64_value(x)?,
         };
         let d = match chunk[3] {
-            b'=' if pad == 0 => return None,
             b'=' => 0,
             x => base64_value(x)?,
         };
@@ -1881,9 +1874,6 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
         }
         if pad == 0 {
             out.push((triple & 0xFF) as u8);
-        }
-        if pad > 2 {
-            return None;
         }
     }
     Some(out)
@@ -1928,8 +1918,6 @@ pub(super) fn read(
             recorded_bytes: 0,
             documents: 0,
             nodes: 0,
-            depth: 0,
-            deepest: 0,
             scalar_bytes: 0,
             merge_keys: 0,
             containers: Vec::new(),
