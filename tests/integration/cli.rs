@@ -447,3 +447,33 @@ fn diff_shows_level_changes_first_and_behaviour_over_a_corpus() {
     let same = stdout(&hazcheck(&["diff", DEMO, DEMO]));
     assert!(same.contains("no change"), "{same}");
 }
+
+/// A ruleset and the modules it includes in one folder check from inside
+/// that folder, by file name or as `.`, as they do from above it.
+#[test]
+fn includes_beside_the_ruleset_check_from_its_own_folder() {
+    let dir = scratch("includes-here");
+    copy_dir(&root().join("rulesets/shared"), &dir);
+    let ruleset = std::fs::read_to_string(root().join("rulesets/confined-space/2024.yaml"))
+        .expect("read ruleset");
+    assert!(ruleset.contains("path: ../shared/"));
+    std::fs::write(dir.join("cs.yaml"), ruleset.replace("../shared/", "")).expect("write");
+    for target in ["cs.yaml", "./cs.yaml", "."] {
+        let o = hazcheck_in(&dir, &["check", target, "--deny-warnings"]);
+        assert!(
+            o.status.success(),
+            "check {target}:\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+    let name = dir
+        .file_name()
+        .expect("named")
+        .to_string_lossy()
+        .into_owned();
+    let parent = dir.parent().expect("parent");
+    let o = hazcheck_in(parent, &["check", &format!("{name}/cs.yaml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

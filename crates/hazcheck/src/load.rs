@@ -826,8 +826,27 @@ impl Loader {
 }
 
 /// Whether the normalized path `target` lies under the normalized folder
-/// `folder` (`.` for the current folder), judged on the text alone.
+/// `folder` (`.` for the current folder), judged on the text alone. Two
+/// relative paths of which one climbs above the current folder (`..`) are
+/// compared from the current folder, whose own name the text lacks.
 fn within(target: &str, folder: &str) -> bool {
+    let climbs = |p: &str| p == ".." || p.starts_with("../");
+    if !target.starts_with('/')
+        && !folder.starts_with('/')
+        && (climbs(target) || climbs(folder))
+        && let Ok(here) = std::env::current_dir()
+    {
+        let here = here.to_string_lossy().replace('\\', "/");
+        if here.starts_with('/') {
+            let from_here = |p: &str| normalize(&format!("{here}/{p}"));
+            return within_text(&from_here(target), &from_here(folder));
+        }
+    }
+    within_text(target, folder)
+}
+
+/// [`within`] on paths that both start at the same place.
+fn within_text(target: &str, folder: &str) -> bool {
     let parts = |p: &str| -> Vec<String> {
         p.split('/')
             .filter(|c| !c.is_empty() && *c != ".")
@@ -1069,6 +1088,25 @@ mod tests {
         assert!(!within("other/m.yaml", "rulesets"));
         assert!(!within("rulesets", "rulesets"));
         assert!(!within("/srv/m.yaml", "srv"));
+        // A folder above the current one holds what is in the current one;
+        // going up and down again lands inside only under the right name.
+        assert!(within("m.yaml", ".."));
+        assert!(within("a/m.yaml", "../.."));
+        let here = std::env::current_dir().expect("current folder");
+        let name = here.file_name().expect("a named folder").to_string_lossy();
+        assert!(within(&format!("../{name}/m.yaml"), "."));
+        assert!(within(
+            "../m.yaml",
+            &format!(
+                "../../{}",
+                here.parent()
+                    .and_then(|p| p.file_name())
+                    .expect("parent")
+                    .to_string_lossy()
+            )
+        ));
+        assert!(!within("../m.yaml", &format!("../{name}")));
+        assert!(!within(&format!("../{name}-not/m.yaml"), "."));
     }
 
     const HEAD: &str =
