@@ -220,6 +220,9 @@ impl Decoder {
             // their text, like YAML users expect of `version: 2024` and
             // `clause: 6.10`.
             NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::BadNumber(_) => {
+                // FIXME(#2): through an alias (`clause: *c`) the text at the
+                // node's span is the alias itself; the node would need the
+                // span of its definition too, for this to read `6.10`.
                 let written = self
                     .source
                     .as_deref()

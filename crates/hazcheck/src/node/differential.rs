@@ -185,6 +185,9 @@ fn corner_cases_read_the_same() {
         "a: &x 1\nb: *x\n",
         "a: &x [1, 2]\nb: *x\nc: *x\n",
         "a: &x {k: 1e999, n: 99999999999999999999, f: 1.5}\nb: *x\n",
+        "a: &x 99999999999999999999\nb: *x\n",
+        "a: &x .nan\nb: [*x, *x]\n",
+        "a: &x -.inf\nb: {c: *x}\n",
         "a: *y\n",
         "a: &x [*x]\n",
         "a: &x {b: *x}\n",
@@ -700,6 +703,32 @@ proptest! {
         l.max_bytes = l.max_bytes.max(changed.len());
         if let Err(e) = same(&changed, &l) {
             return Err(TestCaseError::fail(e));
+        }
+    }
+}
+
+#[test]
+fn numbers_through_an_alias_keep_their_written_text() {
+    use super::NodeKind;
+    let l = limits(48, 1_000, 10, 10_000);
+    for (text, written) in [
+        (
+            "a: &x 99999999999999999999\nb: *x\n",
+            "99999999999999999999",
+        ),
+        ("a: &x .nan\nb: *x\n", ".nan"),
+        ("a: &x -.inf\nb: *x\n", "-.inf"),
+    ] {
+        for (name, reader) in [("reader", read as super::Read), ("oracle", oracle::read)] {
+            let node = parse_with(text, FileId(3), &l, reader).expect("reads");
+            for key in ["a", "b"] {
+                let kind = &node.get(key).expect("key").kind;
+                assert_eq!(
+                    kind,
+                    &NodeKind::BadNumber(written.to_string()),
+                    "{name}, `{key}` of {text:?}"
+                );
+            }
         }
     }
 }

@@ -187,6 +187,11 @@ impl RawNode {
             RawKind::Bool(b) => NodeKind::Bool(b),
             RawKind::Int(i) => NodeKind::Int(i),
             RawKind::Float(f) => {
+                // As written where it is defined, not at an alias to it.
+                let d = self.0.defined.span();
+                let at = |o: Option<u64>| o.and_then(|o| usize::try_from(o).ok()).unwrap_or(0);
+                let start = at(d.byte_offset()).min(text.len());
+                let end = (start + at(d.byte_len())).min(text.len());
                 let written = text.get(start..end).unwrap_or("").trim();
                 if !f.is_finite() || is_integer_literal(written) {
                     NodeKind::BadNumber(written.to_string())

@@ -1563,12 +1563,15 @@ impl<'a> Reader<'a> {
         own: Loc,
         reference: Loc,
     ) -> Result<Node, ReadError> {
-        let (span, start, end) = self.span(reference);
+        let (span, _, _) = self.span(reference);
         let kind = match type_scalar(&value, style, tag, own)? {
             Typed::Null => NodeKind::Null,
             Typed::Bool(b) => NodeKind::Bool(b),
             Typed::Int(i) => NodeKind::Int(i),
             Typed::Float(f) => {
+                // As written where it is defined: through an alias, the
+                // reference's own text is the alias.
+                let (_, start, end) = self.span(own);
                 let written = self.text.get(start..end).unwrap_or("").trim();
                 if !f.is_finite() || is_integer_literal(written) {
                     NodeKind::BadNumber(written.to_string())
