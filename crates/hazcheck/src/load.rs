@@ -470,7 +470,9 @@ impl Loader {
         let file = self.sources.add(name, text.as_str());
         let model = match node::parse_yaml(&text, file, &self.limits.ruleset_parse()) {
             Ok(n) => {
-                let mut dec = Decoder::with_source(text.as_str().into());
+                // The text the source map holds, shared rather than copied.
+                let shared = self.sources.get(file).map(|f| f.text.clone());
+                let mut dec = Decoder::with_source(shared.unwrap_or_else(|| text.as_str().into()));
                 let m = decode::ruleset_file(&mut dec, &n);
                 self.diags.extend(dec.diags);
                 m

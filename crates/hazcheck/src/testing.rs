@@ -288,7 +288,8 @@ pub fn parse(
 ) -> Result<TestFile, Vec<Diagnostic>> {
     let file = sources.add(name, text);
     let node = node::parse_yaml(text, file, &limits.ruleset_parse()).map_err(|d| vec![d])?;
-    let mut dec = Decoder::with_source(text.into());
+    let shared = sources.get(file).map(|f| f.text.clone());
+    let mut dec = Decoder::with_source(shared.unwrap_or_else(|| text.into()));
     let out = decode_file(&mut dec, &node, file, limits);
     match out {
         Some(t) if dec.diags.iter().all(|d| !d.is_error()) => Ok(t),
